@@ -1,0 +1,40 @@
+# cobble — build, test, lint, fuzz, bench.
+GO       ?= go
+FUZZTIME ?= 10s
+PKGS     := ./...
+
+.PHONY: all build test test-short lint fuzz bench run clean
+
+all: build
+
+build:
+	$(GO) build -o bin/ ./cmd/... ./tools/...
+
+# The full suite: unit, end-to-end, multi-process and interop tests, with
+# the race detector.
+test:
+	$(GO) test -race -timeout 40m $(PKGS)
+
+test-short:
+	$(GO) test -short $(PKGS)
+
+lint:
+	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
+	$(GO) vet $(PKGS)
+
+# Each fuzz target runs for FUZZTIME (go test allows one target per run).
+fuzz:
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzParseCommand$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./aof -run '^$$' -fuzz '^FuzzParseCommand$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./aof -run '^$$' -fuzz '^FuzzOpenSegment$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine -run '^$$' -fuzz '^FuzzDecodeKey$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./server/config -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+
+bench: build
+	bash bench/run.sh
+
+run:
+	$(GO) run ./cmd/cobble-server
+
+clean:
+	rm -rf bin data

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"strings"
+	"time"
+
+	"github.com/cobbledb/cobble/engine"
+)
+
+// dispatch checks a command in the order of Redis's processCommand:
+// unknown command or subcommand and arity → NOAUTH → MULTI queueing →
+// MISCONF. It returns the call to run, and whether it is a write the
+// connection may batch with the writes that follow it. A nil call means
+// the reply (an error, or QUEUED) is already written.
+func (c *Conn) dispatch(args [][]byte) (*Call, bool) {
+	s := c.s
+	cmd := s.table.lookup(args[0])
+	if cmd == nil {
+		c.rejectInMulti(errUnknownCommand(args))
+		return nil, false
+	}
+	if len(cmd.Subs) > 0 && cmd.Run == nil {
+		if len(args) < 2 {
+			c.rejectInMulti(errArity(cmd.Name))
+			return nil, false
+		}
+		sub := cmd.sub(args[1])
+		if sub == nil {
+			c.rejectInMulti(errUnknownSub(args))
+			return nil, false
+		}
+		cmd = sub
+	}
+	if !cmd.arityOK(len(args)) {
+		c.rejectInMulti(errArity(cmd.FullName()))
+		return nil, false
+	}
+	if !c.authed && cmd.Flags&FlagNoAuth == 0 {
+		c.rejectInMulti(errNoAuth)
+		return nil, false
+	}
+	call := &Call{Args: args, Cmd: cmd, Conn: c, Srv: s, Reply: &c.reply, DB: c.selectedDB()}
+	if c.multi != nil && !isTxnControl(cmd) {
+		if cmd.Flags&FlagNoMulti != 0 {
+			c.rejectInMulti(errf("Command not allowed inside a transaction"))
+			return nil, false
+		}
+		c.multi.queued = append(c.multi.queued, call)
+		c.reply.Simple("QUEUED")
+		return nil, false
+	}
+	if cmd.Flags&FlagWrite != 0 {
+		if err := s.aof.LastError(); err != nil {
+			c.reply.Error(errMisconf.Error() + err.Error())
+			return nil, false
+		}
+	}
+	s.monitors.feed(c, args)
+	c.mu.Lock()
+	c.lastCmd = cmd.FullName()
+	c.mu.Unlock()
+	c.lastIO.Store(time.Now().UnixMilli())
+	return call, cmd.Flags&FlagWrite != 0 && cmd.Flags&FlagNoMulti == 0
+}
+
+// rejectInMulti writes a queuing-time error; inside MULTI it also dooms
+// the transaction (EXEC then answers EXECABORT).
+func (c *Conn) rejectInMulti(e *Error) {
+	if c.multi != nil {
+		c.multi.dirty = true
+	}
+	c.s.stats.rejectedCalls.Add(1)
+	c.reply.Error(e.Error())
+}
+
+func isTxnControl(cmd *Command) bool {
+	switch cmd.Name {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return cmd.parent == nil
+	}
+	return false
+}
+
+// runLocal runs a non-write command on the connection goroutine.
+func (c *Conn) runLocal(call *Call) {
+	if call.Cmd.Flags&FlagWrite != 0 {
+		c.s.exec.run(c, []*Call{call}, false)
+		return
+	}
+	snapshot := call.Cmd.Flags&FlagSnapshot != 0 || len(call.Cmd.keyPositions(call.Args)) > 1
+	txn := c.s.db.ReadTxn(snapshot)
+	call.Txn = txn
+	c.s.runCall(call)
+	txn.Close()
+}
+
+// runCall runs a handler and records stats and the slowlog. A handler
+// error becomes the reply; handlers never write part of a reply first.
+func (s *Server) runCall(call *Call) {
+	start := time.Now()
+	if err := call.Cmd.Run(call); err != nil {
+		e := toReply(err)
+		call.Reply.Error(e.Error())
+		s.stats.errorReplies.Add(1)
+		s.stats.countError(e.Prefix)
+		call.failed = true
+	}
+	d := time.Since(start)
+	s.stats.record(call.Cmd.FullName(), d, call.failed)
+	call.Conn.totalCmd.Add(1)
+	if call.Cmd.Flags&FlagSkipSlowlog == 0 {
+		s.slowlog.maybeAdd(s, call, start, d)
+	}
+}
+
+// Call is one command being run: its arguments, where to reply, the
+// keyspace view and the effect it propagates.
+type Call struct {
+	Args  [][]byte
+	Cmd   *Command
+	Conn  *Conn
+	Srv   *Server
+	Txn   *engine.Txn
+	Reply *Reply
+	DB    int // the connection's db when the command was issued
+
+	effects    [][][]byte // PropagateAs
+	effectSet  bool
+	failed     bool
+	selectedTo int // SELECT inside MULTI: the db later calls use
+}
+
+// Arg returns argument i (0 is the command name).
+func (c *Call) Arg(i int) []byte { return c.Args[i] }
+
+// ArgLower returns argument i in lower case (options).
+func (c *Call) ArgLower(i int) string { return strings.ToLower(string(c.Args[i])) }
+
+// PropagateAs replaces the verbatim effect with args; called several
+// times it adds several effects, in order.
+func (c *Call) PropagateAs(args ...[]byte) {
+	c.effects = append(c.effects, args)
+	c.effectSet = true
+}
+
+// NoPropagate says the command changed nothing worth logging.
+func (c *Call) NoPropagate() { c.effectSet = true }

@@ -1,0 +1,139 @@
+package server
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// replayBatch is how many logged commands share one engine batch while
+// replaying.
+const replayBatch = 1024
+
+// replay applies the log from the offset the keyspace reflects to the log
+// end. Logged commands are effects (PEXPIREAT, DEL of expired keys…), so
+// replay never expires keys on its own. A MULTI/EXEC block is applied
+// whole or, when the log ends inside it, not at all.
+func (s *Server) replay() error {
+	start := time.Now()
+	from := s.db.AppliedOffset()
+	first, end := s.aof.StartOffset(), s.aof.EndOffset()
+	switch {
+	case from > end && first == end:
+		// The log was removed but the keyspace is intact: start a new log
+		// where the keyspace stands (only the backlog is lost).
+		s.log.Warn("log is behind the keyspace; starting a new log", "keyspace_offset", from, "log_end", end)
+		if err := s.aof.Reset(from); err != nil {
+			return err
+		}
+		return nil
+	case from > end:
+		return fmt.Errorf("server: keyspace reflects log offset %d but the log ends at %d: log files are missing", from, end)
+	case from < first:
+		return fmt.Errorf("server: keyspace reflects log offset %d but the log starts at %d: log files are missing", from, first)
+	case from == end:
+		return nil
+	}
+	s.loading.Store(true)
+	defer s.loading.Store(false)
+	txn := s.db.WriteTxn()
+	txn.NoExpire = true
+	var (
+		db       int
+		inMulti  bool
+		queued   [][][]byte
+		applied  = from
+		pending  int
+		commands int64
+		reply    = Reply{proto: 2}
+	)
+	apply := func(args [][]byte) error {
+		name := strings.ToLower(string(args[0]))
+		if name == "select" {
+			n, err := strconv.Atoi(string(args[1]))
+			if err != nil || n < 0 || n >= s.db.Databases() {
+				return fmt.Errorf("bad SELECT %q", args[1])
+			}
+			db = n
+			return nil
+		}
+		cmd := s.table.lookup(args[0])
+		if cmd == nil {
+			return fmt.Errorf("unknown command %q", args[0])
+		}
+		if len(cmd.Subs) > 0 && cmd.Run == nil && len(args) > 1 {
+			cmd = cmd.sub(args[1])
+		}
+		if cmd == nil || !cmd.arityOK(len(args)) || cmd.Flags&FlagWrite == 0 {
+			return fmt.Errorf("command %q cannot be replayed", args[0])
+		}
+		call := &Call{Args: args, Cmd: cmd, Srv: s, Txn: txn, Reply: &reply, DB: db}
+		err := cmd.Run(call)
+		reply.buf = reply.buf[:0]
+		commands++
+		if err != nil {
+			// The command failed when it was first run too (effects are
+			// logged only when they changed something): not fatal.
+			s.log.Debug("replayed command failed", "cmd", name, "err", err)
+		}
+		return nil
+	}
+	err := s.aof.Replay(from, func(args [][]byte, off int64) error {
+		name := strings.ToLower(string(args[0]))
+		switch {
+		case name == "multi":
+			inMulti, queued = true, nil
+			return nil
+		case name == "exec":
+			inMulti = false
+			for _, q := range queued {
+				if err := apply(q); err != nil {
+					return fmt.Errorf("offset %d: %w", off, err)
+				}
+			}
+			queued = nil
+		case inMulti:
+			// Replay reuses args' memory for the next command: keep a copy.
+			cp := make([][]byte, len(args))
+			for i, a := range args {
+				cp[i] = append([]byte(nil), a...)
+			}
+			queued = append(queued, cp)
+			return nil
+		case name == "ping" || name == "replconf":
+			// Replication keepalives carry no data.
+		default:
+			if err := apply(args); err != nil {
+				return fmt.Errorf("offset %d: %w", off, err)
+			}
+		}
+		applied = off
+		pending++
+		if pending >= replayBatch {
+			if err := txn.Commit(applied); err != nil {
+				return err
+			}
+			txn = s.db.WriteTxn()
+			txn.NoExpire = true
+			pending = 0
+		}
+		return nil
+	})
+	if err != nil {
+		txn.Close()
+		return fmt.Errorf("server: replaying the log: %w", err)
+	}
+	if inMulti {
+		s.log.Warn("log ends inside MULTI; the unfinished transaction is not applied", "offset", applied)
+	}
+	if err := txn.Commit(applied); err != nil {
+		return err
+	}
+	d := time.Since(start)
+	s.log.Info("log replayed", "from", from, "to", applied, "commands", commands, "duration", d)
+	if h := s.hooks.OnReplayDone; h != nil {
+		h(commands, d)
+	}
+	return nil
+}
