@@ -177,6 +177,7 @@ func cmdReset(c *Call) error {
 	conn := c.Conn
 	conn.multi = nil
 	conn.inMulti.Store(false)
+	conn.unwatchAll()
 	conn.setDB(0)
 	conn.reply.proto = 2
 	conn.mu.Lock()

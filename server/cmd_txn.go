@@ -5,6 +5,10 @@ var txnCommands = []*Command{
 		Summary: "Start a transaction.", Run: cmdMulti},
 	{Name: "exec", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagSkipSlowlog, Group: "transactions", Since: "1.2.0",
 		Summary: "Run the queued commands atomically.", Run: cmdExec},
+	{Name: "watch", Arity: -2, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast, Keys: allKeys, Group: "transactions", Since: "2.2.0",
+		Summary: "Abort the next EXEC when any of these keys changes.", Run: cmdWatch},
+	{Name: "unwatch", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast, Group: "transactions", Since: "2.2.0",
+		Summary: "Forget all WATCHed keys.", Run: cmdUnwatch},
 	{Name: "discard", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast, Group: "transactions", Since: "2.0.0",
 		Summary: "Drop the queued commands.", Run: cmdDiscard},
 }
@@ -25,6 +29,7 @@ func cmdDiscard(c *Call) error {
 	}
 	c.Conn.multi = nil
 	c.Conn.inMulti.Store(false)
+	c.Conn.unwatchAll()
 	c.Reply.OK()
 	return nil
 }
@@ -39,12 +44,11 @@ func cmdExec(c *Call) error {
 	c.Conn.multi = nil
 	c.Conn.inMulti.Store(false)
 	if m.dirty {
+		c.Conn.unwatchAll()
 		return errExecAbort
 	}
-	c.Reply.Array(len(m.queued))
-	if len(m.queued) == 0 {
-		return nil
-	}
-	c.Srv.exec.run(c.Conn, m.queued, true)
+	// The executor checks WATCH and writes the reply header: between this
+	// goroutine and the executor, another client's write may still land.
+	c.Srv.exec.runExec(c.Conn, m.queued)
 	return nil
 }

@@ -43,6 +43,10 @@ type Conn struct {
 	totalCmd atomic.Int64
 	inMulti  atomic.Bool // mirrors multi != nil for other goroutines
 
+	blockedReq atomic.Pointer[blockedReq] // set by the executor while parked
+	watched    []watchEntry               // WATCHed keys (connection goroutine)
+	watchDirty atomic.Bool                // a WATCHed key changed (set by the executor)
+
 	// joinMonitor is set by MONITOR; the connection joins the feed once
 	// its +OK is flushed, so no fed line overtakes it. Written by the
 	// handler (connection goroutine, or the executor during EXEC while the
@@ -177,6 +181,7 @@ func (c *Conn) serve() {
 		c.s.exec.run(c, pending, false)
 	}
 	c.flush()
+	c.unwatchAll()
 }
 
 func argsLen(args [][]byte) int {
@@ -211,6 +216,9 @@ func (c *Conn) flagsString() string {
 	}
 	if c.inMulti.Load() {
 		sb.WriteByte('x')
+	}
+	if c.blockedReq.Load() != nil {
+		sb.WriteByte('b')
 	}
 	if noEvict {
 		sb.WriteByte('e')

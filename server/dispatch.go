@@ -60,7 +60,7 @@ func (c *Conn) dispatch(args [][]byte) (*Call, bool) {
 	c.lastCmd = cmd.FullName()
 	c.mu.Unlock()
 	c.lastIO.Store(time.Now().UnixMilli())
-	return call, cmd.Flags&FlagWrite != 0 && cmd.Flags&FlagNoMulti == 0
+	return call, cmd.Flags&FlagWrite != 0 && cmd.Flags&(FlagNoMulti|FlagBlocking) == 0
 }
 
 // rejectInMulti writes a queuing-time error; inside MULTI it also dooms
@@ -83,6 +83,10 @@ func isTxnControl(cmd *Command) bool {
 
 // runLocal runs a non-write command on the connection goroutine.
 func (c *Conn) runLocal(call *Call) {
+	if call.Cmd.Flags&FlagBlocking != 0 {
+		c.waitBlocking(call)
+		return
+	}
 	if call.Cmd.Flags&FlagWrite != 0 {
 		c.s.exec.run(c, []*Call{call}, false)
 		return
@@ -127,7 +131,9 @@ type Call struct {
 	effects    [][][]byte // PropagateAs
 	effectSet  bool
 	failed     bool
-	selectedTo int // SELECT inside MULTI: the db later calls use
+	selectedTo int        // SELECT inside MULTI: the db later calls use
+	inMulti    bool       // running inside EXEC: blocking commands don't block
+	block      *blockSpec // set by Block: park this call
 }
 
 // Arg returns argument i (0 is the command name).

@@ -18,10 +18,14 @@ const maxGroupCalls = 4096
 type execReq struct {
 	conn  *Conn
 	calls []*Call
-	multi bool
+	multi bool                  // MULTI/EXEC: logged inside MULTI … EXEC
+	exec  bool                  // EXEC: check WATCH, write the array header
 	task  func(txn *engine.Txn) // internal work (active expiry), instead of calls
 	mark  int                   // reply length before this request (rollback)
 	done  chan struct{}
+
+	parked *blockedReq // set while a blocking call waits
+	retry  bool        // a parked request being tried again
 }
 
 // executor is the one goroutine that applies writes, in order. It runs a
@@ -36,10 +40,15 @@ type executor struct {
 	lastDB int // db of the last SELECT written to the log; -1 = unknown
 
 	buf []byte // effects of the current group, RESP
+
+	blocked      map[blockKey][]*blockedReq // parked blocking calls by key
+	blockedOrder []*blockedReq              // all parked calls, oldest first
+	expireOff    bool                       // DEBUG SET-ACTIVE-EXPIRE 0
 }
 
 func newExecutor(s *Server) *executor {
-	e := &executor{s: s, ch: make(chan *execReq, 1024), stop: make(chan struct{}), lastDB: -1}
+	e := &executor{s: s, ch: make(chan *execReq, 1024), stop: make(chan struct{}), lastDB: -1,
+		blocked: map[blockKey][]*blockedReq{}}
 	e.wg.Add(1)
 	go e.loop()
 	return e
@@ -47,16 +56,25 @@ func newExecutor(s *Server) *executor {
 
 // run submits calls and waits until they are committed and answered.
 func (e *executor) run(c *Conn, calls []*Call, multi bool) {
-	req := &execReq{conn: c, calls: calls, multi: multi, done: make(chan struct{})}
+	e.runReq(&execReq{conn: c, calls: calls, multi: multi, done: make(chan struct{})})
+}
+
+// runExec submits an EXEC: the queued calls, checked against WATCH.
+func (e *executor) runExec(c *Conn, calls []*Call) {
+	e.runReq(&execReq{conn: c, calls: calls, multi: true, exec: true, done: make(chan struct{})})
+}
+
+func (e *executor) runReq(req *execReq) {
+	done := req.done
 	select {
 	case e.ch <- req:
 	case <-e.stop:
-		for range calls {
-			c.reply.Error("ERR server is shutting down")
+		for range req.calls {
+			req.conn.reply.Error("ERR server is shutting down")
 		}
 		return
 	}
-	<-req.done
+	<-done
 }
 
 // do runs an internal task in the executor and waits for it.
@@ -69,6 +87,15 @@ func (e *executor) do(task func(txn *engine.Txn)) bool {
 	}
 	<-req.done
 	return true
+}
+
+// submit queues an internal task without waiting (timers, cancellations).
+func (e *executor) submit(task func(txn *engine.Txn)) {
+	req := &execReq{task: task, done: make(chan struct{})}
+	select {
+	case e.ch <- req:
+	case <-e.stop:
+	}
 }
 
 func (e *executor) close() {
@@ -84,14 +111,17 @@ func (e *executor) loop() {
 	}
 	tick := time.NewTicker(time.Second / time.Duration(hz))
 	defer tick.Stop()
-	var lastCheckpoint = time.Now()
-	var checkpointFrom = e.s.aof.EndOffset()
+	lastCheckpoint := time.Now()
+	checkpointFrom := e.s.aof.EndOffset()
 	for {
 		var first *execReq
 		select {
 		case first = <-e.ch:
 		case <-tick.C:
-			e.activeExpire()
+			e.s.stats.sampleOps()
+			if !e.expireOff {
+				e.activeExpire()
+			}
 			end := e.s.aof.EndOffset()
 			if end-checkpointFrom > 16<<20 || (end > checkpointFrom && time.Since(lastCheckpoint) > 10*time.Second) {
 				e.checkpoint()
@@ -99,15 +129,8 @@ func (e *executor) loop() {
 			}
 			continue
 		case <-e.stop:
-			// Drain requests already queued so no client waits forever.
-			for {
-				select {
-				case r := <-e.ch:
-					e.group([]*execReq{r})
-				default:
-					return
-				}
-			}
+			e.shutdown()
+			return
 		}
 		group := []*execReq{first}
 		n := len(first.calls)
@@ -125,8 +148,38 @@ func (e *executor) loop() {
 	}
 }
 
-// group executes, logs and commits one group of requests.
+// shutdown drains queued requests and releases parked ones, so no
+// connection goroutine waits forever.
+func (e *executor) shutdown() {
+	for {
+		select {
+		case r := <-e.ch:
+			e.group([]*execReq{r})
+		default:
+			for len(e.blockedOrder) > 0 {
+				e.unpark(e.blockedOrder[0], unparkCancel)
+			}
+			return
+		}
+	}
+}
+
+// group executes, logs and commits one group of requests, then retries
+// parked blocking calls whose keys the group touched.
 func (e *executor) group(reqs []*execReq) {
+	for len(reqs) > 0 {
+		touched := e.commitGroup(reqs)
+		reqs = nil
+		for _, b := range e.readyBlocked(touched) {
+			b.req.retry = true
+			reqs = append(reqs, b.req)
+		}
+	}
+}
+
+// commitGroup runs one group and returns the keys it changed (nil when
+// the group failed).
+func (e *executor) commitGroup(reqs []*execReq) []engine.Touched {
 	s := e.s
 	txn := s.db.WriteTxn()
 	e.buf = e.buf[:0]
@@ -138,7 +191,7 @@ func (e *executor) group(reqs []*execReq) {
 			continue
 		}
 		r.mark = len(r.conn.reply.buf)
-		e.runReq(txn, r)
+		e.runReq1(txn, r)
 	}
 	var err error
 	end := s.aof.EndOffset()
@@ -151,15 +204,25 @@ func (e *executor) group(reqs []*execReq) {
 		txn.Close()
 	}
 	touched := txn.TakeTouched()
-	if err != nil {
-		// Nothing of the group happened: every reply becomes the error.
+	failed := err != nil
+	if failed {
+		// Nothing of the group happened: every reply becomes the error,
+		// except parked calls being retried, which simply stay parked.
 		s.log.Error("write failed, group rolled back", "err", err)
 		e.lastDB = startDB
+		touched = nil
 		for _, r := range reqs {
 			if r.conn == nil {
 				continue
 			}
 			r.conn.reply.buf = r.conn.reply.buf[:r.mark]
+			if r.retry {
+				continue
+			}
+			if r.parked != nil {
+				e.forget(r.parked) // parked in this very group: undo
+				r.parked = nil
+			}
 			for range r.calls {
 				r.conn.reply.Error(errMisconf.Error() + err.Error())
 			}
@@ -168,14 +231,31 @@ func (e *executor) group(reqs []*execReq) {
 		s.afterCommit(touched)
 	}
 	for _, r := range reqs {
-		close(r.done)
+		switch {
+		case r.parked == nil:
+			close(r.done)
+		case r.parked.released:
+		case r.retry && !failed && r.parked.call.block == nil:
+			e.unpark(r.parked, unparkServed) // tried again and served
+		}
+		r.retry = false
 	}
+	return touched
 }
 
-// runReq runs one request's calls against the group's batch and appends
+// runReq1 runs one request's calls against the group's batch and appends
 // their effects to the group's log buffer.
-func (e *executor) runReq(txn *engine.Txn, r *execReq) {
+func (e *executor) runReq1(txn *engine.Txn, r *execReq) {
 	s := e.s
+	if r.exec && !r.retry {
+		if r.conn.watchFailed(txn) {
+			r.conn.reply.NullArray()
+			r.conn.unwatchAll()
+			return
+		}
+		r.conn.unwatchAll()
+		r.conn.reply.Array(len(r.calls))
+	}
 	var effects []engine.Effect
 	db := -1
 	for _, call := range r.calls {
@@ -183,10 +263,19 @@ func (e *executor) runReq(txn *engine.Txn, r *execReq) {
 			call.DB = db // a SELECT earlier in this MULTI
 		}
 		call.Txn = txn
+		call.inMulti = r.multi
+		call.block = nil
+		call.effects, call.effectSet, call.failed = nil, false, false
 		txn.SetNow(s.db.Now())
 		before := txn.Dirty()
 		s.runCall(call)
 		effects = append(effects, txn.TakeEffects()...)
+		if call.block != nil {
+			if !r.retry {
+				r.parked = e.park(r, call)
+			}
+			continue
+		}
 		if call.selectedTo > 0 {
 			db = call.selectedTo - 1
 		}
@@ -267,8 +356,8 @@ func (e *executor) checkpoint() {
 	}
 }
 
-// afterCommit runs once a group is durable and visible: it is where WATCH,
-// keyspace notifications and blocked clients learn about changed keys.
+// afterCommit runs in the executor once a group is durable and visible:
+// WATCHed keys that changed doom their transactions.
 func (s *Server) afterCommit(touched []engine.Touched) {
-	_ = touched
+	s.watches.touch(touched)
 }

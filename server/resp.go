@@ -342,6 +342,18 @@ func (r *reader) ready() bool {
 }
 
 func (r *reader) fill() error {
+	if r.flush != nil {
+		if err := r.flush(); err != nil {
+			return err
+		}
+	}
+	return r.fillRaw()
+}
+
+// fillRaw reads more input without flushing replies: a blocked client's
+// connection goroutine uses it to notice a disconnect while the executor
+// may be writing the reply.
+func (r *reader) fillRaw() error {
 	if r.r > 0 {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
@@ -354,11 +366,6 @@ func (r *reader) fill() error {
 		nb := make([]byte, need)
 		copy(nb, r.buf[:r.w])
 		r.buf = nb
-	}
-	if r.flush != nil {
-		if err := r.flush(); err != nil {
-			return err
-		}
 	}
 	n, err := r.rd.Read(r.buf[r.w:])
 	r.w += n

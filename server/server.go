@@ -62,6 +62,7 @@ type Server struct {
 	stats    stats
 	slowlog  slowlog
 	monitors monitors
+	watches  watchRegistry
 
 	requirePass atomic.Pointer[string]
 	limits      atomic.Pointer[Limits]

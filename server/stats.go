@@ -10,18 +10,19 @@ import (
 
 // stats are the counters INFO stats/commandstats/errorstats report.
 type stats struct {
-	totalConns    atomic.Int64
-	rejectedConns atomic.Int64
-	totalCommands atomic.Int64
-	netInput      atomic.Int64
-	netOutput     atomic.Int64
-	expiredKeys   atomic.Int64
-	errorReplies  atomic.Int64
-	rejectedCalls atomic.Int64
-	dirty         atomic.Int64 // changes since the last save (rdb_changes_since_last_save)
-	keyspaceHits  atomic.Int64
-	keyspaceMiss  atomic.Int64
-	lastSave      atomic.Int64 // unix seconds of the last save (LASTSAVE); 0 = none since start; reset leaves it
+	totalConns     atomic.Int64
+	rejectedConns  atomic.Int64
+	totalCommands  atomic.Int64
+	netInput       atomic.Int64
+	netOutput      atomic.Int64
+	expiredKeys    atomic.Int64
+	errorReplies   atomic.Int64
+	rejectedCalls  atomic.Int64
+	dirty          atomic.Int64 // changes since the last save (rdb_changes_since_last_save)
+	keyspaceHits   atomic.Int64
+	keyspaceMiss   atomic.Int64
+	blockedClients atomic.Int64
+	lastSave       atomic.Int64 // unix seconds of the last save (LASTSAVE); 0 = none since start; reset leaves it
 
 	mu       sync.Mutex
 	commands map[string]*cmdStat
