@@ -2,6 +2,8 @@ package server
 
 import (
 	"math/bits"
+
+	"github.com/cobbledb/cobble/server/config"
 )
 
 var bitCommands = []*Command{
@@ -62,6 +64,7 @@ func cmdSetBit(c *Call) error {
 	if _, _, err := c.Txn.SetString(c.DB, key, nv, setOpts(expireOpts{keepTTL: exists})); err != nil {
 		return err
 	}
+	c.Notify(config.EventString, "setbit", key)
 	c.Reply.Int(old)
 	return nil
 }
@@ -274,6 +277,7 @@ func cmdBitOp(c *Call) error {
 	if _, _, err := c.Txn.SetString(c.DB, dst, res, setOpts(expireOpts{})); err != nil {
 		return err
 	}
+	c.Notify(config.EventString, "set", dst)
 	c.Reply.Int(int64(maxLen))
 	return nil
 }

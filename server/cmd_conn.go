@@ -28,6 +28,17 @@ func cmdPing(c *Call) error {
 	if len(c.Args) > 2 {
 		return errArity("ping")
 	}
+	if c.Conn != nil && c.Conn.subscribed.Load() > 0 && c.Reply.proto == 2 {
+		// Subscribed RESP2 clients get PING's answer as a message-like array.
+		c.Reply.Array(2)
+		c.Reply.BulkString("pong")
+		if len(c.Args) == 2 {
+			c.Reply.Bulk(c.Arg(1))
+		} else {
+			c.Reply.BulkString("")
+		}
+		return nil
+	}
 	if len(c.Args) == 2 {
 		c.Reply.Bulk(c.Arg(1))
 		return nil
@@ -145,6 +156,7 @@ func cmdHello(c *Call) error {
 		c.Conn.mu.Unlock()
 	}
 	c.Conn.reply.proto = proto
+	c.Conn.proto.Store(int32(proto))
 	r := c.Reply
 	r.Map(7)
 	r.BulkString("server")
@@ -180,6 +192,11 @@ func cmdReset(c *Call) error {
 	conn.unwatchAll()
 	conn.setDB(0)
 	conn.reply.proto = 2
+	conn.proto.Store(2)
+	if conn.subscribed.Load() > 0 {
+		c.Srv.pubsub.dropConn(conn)
+		conn.subscribed.Store(0)
+	}
 	conn.mu.Lock()
 	conn.name = ""
 	wasMonitor := conn.monitor

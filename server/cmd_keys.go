@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/cobbledb/cobble/engine"
+	"github.com/cobbledb/cobble/server/config"
 )
 
 var keyCommands = []*Command{
@@ -81,6 +82,7 @@ func cmdDel(c *Call) error {
 		}
 		if ok {
 			n++
+			c.Notify(config.EventGeneric, "del", k)
 		}
 	}
 	c.Reply.Int(n)
@@ -183,11 +185,13 @@ func cmdExpire(c *Call) error {
 			return err
 		}
 		c.PropagateAs(bytesArg("DEL"), key)
+		c.Notify(config.EventGeneric, "del", key)
 	} else {
 		if _, err := c.Txn.SetExpireAt(c.DB, key, at); err != nil {
 			return err
 		}
 		c.PropagateAs(bytesArg("PEXPIREAT"), key, intArg(at))
+		c.Notify(config.EventGeneric, "expire", key)
 	}
 	c.Reply.Int(1)
 	return nil
@@ -224,6 +228,9 @@ func cmdPersist(c *Call) error {
 	if err != nil {
 		return err
 	}
+	if ok {
+		c.Notify(config.EventGeneric, "persist", c.Arg(1))
+	}
 	c.Reply.Int(b2i(ok))
 	return nil
 }
@@ -236,6 +243,10 @@ func cmdRename(c *Call) error {
 	}
 	if !existed {
 		return errNoSuchKey
+	}
+	if renamed {
+		c.Notify(config.EventGeneric, "rename_from", c.Arg(1))
+		c.Notify(config.EventGeneric, "rename_to", c.Arg(2))
 	}
 	if nx {
 		c.Reply.Int(b2i(renamed))
@@ -286,6 +297,9 @@ func cmdCopy(c *Call) error {
 	if err != nil {
 		return err
 	}
+	if ok {
+		c.notes = append(c.notes, notification{config.EventGeneric, "copy_to", ddb, c.Arg(2)})
+	}
 	c.Reply.Int(b2i(ok))
 	return nil
 }
@@ -304,6 +318,10 @@ func cmdMove(c *Call) error {
 	ok, err := c.Txn.Move(c.DB, c.Arg(1), int(n))
 	if err != nil {
 		return err
+	}
+	if ok {
+		c.Notify(config.EventGeneric, "move_from", c.Arg(1))
+		c.notes = append(c.notes, notification{config.EventGeneric, "move_to", int(n), c.Arg(1)})
 	}
 	c.Reply.Int(b2i(ok))
 	return nil

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/cobbledb/cobble/engine"
+	"github.com/cobbledb/cobble/server/config"
 )
 
 var stringCommands = []*Command{
@@ -124,6 +125,7 @@ func cmdSet(c *Call) error {
 		return err
 	}
 	propagateSet(c, key, val, a.exp)
+	notifySet(c, key, a.exp)
 	if a.get {
 		replyOldValue(c, old, exists)
 	} else {
@@ -166,6 +168,7 @@ func cmdSetNX(c *Call) error {
 		return err
 	}
 	propagateSet(c, c.Arg(1), c.Arg(2), expireOpts{})
+	notifySet(c, c.Arg(1), expireOpts{})
 	c.Reply.Int(1)
 	return nil
 }
@@ -184,6 +187,7 @@ func cmdSetEx(c *Call) error {
 		return err
 	}
 	propagateSet(c, c.Arg(1), c.Arg(3), e)
+	notifySet(c, c.Arg(1), e)
 	c.Reply.OK()
 	return nil
 }
@@ -200,6 +204,7 @@ func cmdGetSet(c *Call) error {
 		return err
 	}
 	propagateSet(c, c.Arg(1), c.Arg(2), expireOpts{})
+	notifySet(c, c.Arg(1), expireOpts{})
 	replyOldValue(c, old, exists)
 	return nil
 }
@@ -218,6 +223,7 @@ func cmdGetDel(c *Call) error {
 		return err
 	}
 	c.PropagateAs(bytesArg("DEL"), key)
+	c.Notify(config.EventGeneric, "del", key)
 	c.Reply.Bulk(v)
 	return nil
 }
@@ -255,16 +261,19 @@ func cmdGetEx(c *Call) error {
 			return err
 		}
 		c.PropagateAs(bytesArg("DEL"), key)
+		c.Notify(config.EventGeneric, "del", key)
 	case e.set:
 		if _, err := c.Txn.SetExpireAt(c.DB, key, e.atMs); err != nil {
 			return err
 		}
 		c.PropagateAs(bytesArg("PEXPIREAT"), key, intArg(e.atMs))
+		c.Notify(config.EventGeneric, "expire", key)
 	case e.persist:
 		if ok, err := c.Txn.Persist(c.DB, key); err != nil {
 			return err
 		} else if ok {
 			c.PropagateAs(bytesArg("PERSIST"), key)
+			c.Notify(config.EventGeneric, "persist", key)
 		} else {
 			c.NoPropagate()
 		}
@@ -304,6 +313,7 @@ func cmdMSet(c *Call) error {
 		if _, _, err := c.Txn.SetString(c.DB, c.Arg(i), c.Arg(i+1), setOpts(expireOpts{})); err != nil {
 			return err
 		}
+		c.Notify(config.EventString, "set", c.Arg(i))
 	}
 	c.Reply.OK()
 	return nil
@@ -325,6 +335,7 @@ func cmdMSetNX(c *Call) error {
 		if _, _, err := c.Txn.SetString(c.DB, c.Arg(i), c.Arg(i+1), setOpts(expireOpts{})); err != nil {
 			return err
 		}
+		c.Notify(config.EventString, "set", c.Arg(i))
 	}
 	c.Reply.Int(1)
 	return nil
@@ -347,6 +358,7 @@ func cmdAppend(c *Call) error {
 	if _, _, err := c.Txn.SetString(c.DB, key, nv, setOpts(expireOpts{keepTTL: ok})); err != nil {
 		return err
 	}
+	c.Notify(config.EventString, "append", key)
 	c.Reply.Int(int64(len(nv)))
 	return nil
 }
@@ -396,6 +408,7 @@ func cmdIncrFamily(c *Call) error {
 	if _, _, err := c.Txn.SetString(c.DB, key, intArg(cur), setOpts(expireOpts{keepTTL: true})); err != nil {
 		return err
 	}
+	c.Notify(config.EventString, "incrby", key)
 	c.Reply.Int(cur)
 	return nil
 }
@@ -428,6 +441,7 @@ func cmdIncrByFloat(c *Call) error {
 	}
 	// The effect is the result, so a replay does not redo float arithmetic.
 	c.PropagateAs(bytesArg("SET"), key, nv, bytesArg("KEEPTTL"))
+	c.Notify(config.EventString, "incrbyfloat", key)
 	c.Reply.Bulk(nv)
 	return nil
 }
@@ -493,8 +507,17 @@ func cmdSetRange(c *Call) error {
 	if _, _, err := c.Txn.SetString(c.DB, key, nv, setOpts(expireOpts{keepTTL: ok})); err != nil {
 		return err
 	}
+	c.Notify(config.EventString, "setrange", key)
 	c.Reply.Int(size)
 	return nil
+}
+
+// notifySet raises SET's events: "set", and "expire" when it set a TTL.
+func notifySet(c *Call, key []byte, e expireOpts) {
+	c.Notify(config.EventString, "set", key)
+	if e.set {
+		c.Notify(config.EventGeneric, "expire", key)
+	}
 }
 
 // setOpts maps parsed expiry options to the engine's.

@@ -4,7 +4,7 @@ package server
 func allCommands(s *Server) [][]*Command {
 	return [][]*Command{
 		connCommands, txnCommands, keyCommands, stringCommands, bitCommands,
-		hashCommands, setCommands, listCommands, zsetCommands,
+		hashCommands, setCommands, listCommands, zsetCommands, pubsubCommands,
 		serverCommands, clientCommands, commandCommands,
 	}
 }

@@ -43,6 +43,10 @@ type Conn struct {
 	totalCmd atomic.Int64
 	inMulti  atomic.Bool // mirrors multi != nil for other goroutines
 
+	subs       subState     // pub/sub subscriptions (guarded by Server.pubsub.mu)
+	subscribed atomic.Int32 // number of subscriptions, for dispatch
+	proto      atomic.Int32 // 2 or 3, for goroutines that write pushes
+
 	blockedReq atomic.Pointer[blockedReq] // set by the executor while parked
 	watched    []watchEntry               // WATCHed keys (connection goroutine)
 	watchDirty atomic.Bool                // a WATCHed key changed (set by the executor)
@@ -96,8 +100,16 @@ func (c *Conn) flush() error {
 		return nil
 	}
 	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.flushLocked()
+}
+
+// flushLocked writes the pending replies; the caller holds wmu.
+func (c *Conn) flushLocked() error {
+	if len(c.reply.buf) == 0 {
+		return nil
+	}
 	_, err := c.nc.Write(c.reply.buf)
-	c.wmu.Unlock()
 	c.s.stats.netOutput.Add(int64(len(c.reply.buf)))
 	if cap(c.reply.buf) > 1<<20 {
 		c.reply.buf = nil
@@ -182,6 +194,17 @@ func (c *Conn) serve() {
 	}
 	c.flush()
 	c.unwatchAll()
+	if c.subscribed.Load() > 0 {
+		c.s.pubsub.dropConn(c)
+	}
+}
+
+// protocol is the connection's RESP version, readable from any goroutine.
+func (c *Conn) protocol() int {
+	if p := c.proto.Load(); p != 0 {
+		return int(p)
+	}
+	return 2
 }
 
 func argsLen(args [][]byte) int {

@@ -39,6 +39,10 @@ func (c *Conn) dispatch(args [][]byte) (*Call, bool) {
 		c.rejectInMulti(errNoAuth)
 		return nil, false
 	}
+	if c.subscribed.Load() > 0 && c.reply.proto == 2 && !allowedSubscribed(cmd) {
+		c.reply.Error(errf("Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.FullName()).Error())
+		return nil, false
+	}
 	call := &Call{Args: args, Cmd: cmd, Conn: c, Srv: s, Reply: &c.reply, DB: c.selectedDB()}
 	if c.multi != nil && !isTxnControl(cmd) {
 		if cmd.Flags&FlagNoMulti != 0 {
@@ -71,6 +75,15 @@ func (c *Conn) rejectInMulti(e *Error) {
 	}
 	c.s.stats.rejectedCalls.Add(1)
 	c.reply.Error(e.Error())
+}
+
+// allowedSubscribed lists what a RESP2 client may send while subscribed.
+func allowedSubscribed(cmd *Command) bool {
+	switch cmd.Name {
+	case "ping", "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "quit", "reset":
+		return cmd.parent == nil
+	}
+	return false
 }
 
 func isTxnControl(cmd *Command) bool {
@@ -131,9 +144,10 @@ type Call struct {
 	effects    [][][]byte // PropagateAs
 	effectSet  bool
 	failed     bool
-	selectedTo int        // SELECT inside MULTI: the db later calls use
-	inMulti    bool       // running inside EXEC: blocking commands don't block
-	block      *blockSpec // set by Block: park this call
+	selectedTo int            // SELECT inside MULTI: the db later calls use
+	notes      []notification // keyspace events, published after commit
+	inMulti    bool           // running inside EXEC: blocking commands don't block
+	block      *blockSpec     // set by Block: park this call
 }
 
 // Arg returns argument i (0 is the command name).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cobbledb/cobble/aof"
 	"github.com/cobbledb/cobble/engine"
+	"github.com/cobbledb/cobble/server/config"
 )
 
 // maxGroupCalls bounds one group commit so a flood of writers still gets
@@ -39,7 +40,8 @@ type executor struct {
 	wg     sync.WaitGroup
 	lastDB int // db of the last SELECT written to the log; -1 = unknown
 
-	buf []byte // effects of the current group, RESP
+	buf   []byte         // effects of the current group, RESP
+	notes []notification // keyspace events of the current group
 
 	blocked      map[blockKey][]*blockedReq // parked blocking calls by key
 	blockedOrder []*blockedReq              // all parked calls, oldest first
@@ -183,11 +185,14 @@ func (e *executor) commitGroup(reqs []*execReq) []engine.Touched {
 	s := e.s
 	txn := s.db.WriteTxn()
 	e.buf = e.buf[:0]
+	e.notes = e.notes[:0]
 	startDB := e.lastDB
 	for _, r := range reqs {
 		if r.task != nil {
 			r.task(txn)
-			e.appendEffects(txn.TakeEffects(), nil)
+			eng := txn.TakeEffects()
+			e.noteExpired(eng)
+			e.appendEffects(eng, nil)
 			continue
 		}
 		r.mark = len(r.conn.reply.buf)
@@ -229,6 +234,9 @@ func (e *executor) commitGroup(reqs []*execReq) []engine.Touched {
 		}
 	} else {
 		s.afterCommit(touched)
+		if len(e.notes) > 0 {
+			s.publishNotifications(e.notes)
+		}
 	}
 	for _, r := range reqs {
 		switch {
@@ -268,8 +276,12 @@ func (e *executor) runReq1(txn *engine.Txn, r *execReq) {
 		call.effects, call.effectSet, call.failed = nil, false, false
 		txn.SetNow(s.db.Now())
 		before := txn.Dirty()
+		call.notes = call.notes[:0]
 		s.runCall(call)
-		effects = append(effects, txn.TakeEffects()...)
+		eng := txn.TakeEffects()
+		e.noteExpired(eng)
+		effects = append(effects, eng...)
+		e.notes = append(e.notes, call.notes...)
 		if call.block != nil {
 			if !r.retry {
 				r.parked = e.park(r, call)
@@ -297,6 +309,16 @@ func (e *executor) runReq1(txn *engine.Txn, r *execReq) {
 		return
 	}
 	e.appendEffects(effects, nil)
+}
+
+// noteExpired raises "expired" events for the DELs the engine logged for
+// keys it found past their TTL (lazily or in active expiry).
+func (e *executor) noteExpired(effects []engine.Effect) {
+	for _, ef := range effects {
+		if len(ef.Args) == 2 && string(ef.Args[0]) == "DEL" {
+			e.notes = append(e.notes, notification{config.EventExpired, "expired", ef.DB, ef.Args[1]})
+		}
+	}
 }
 
 // appendEffects encodes effects as RESP, with SELECT when the db changes.

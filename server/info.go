@@ -155,12 +155,18 @@ func osName() string {
 }
 
 func (s *Server) infoClients(w *infoWriter) {
-	w.int("connected_clients", int64(len(s.clients())))
+	conns := s.clients()
+	var blocked int64
+	for _, c := range conns {
+		if c.blockedReq.Load() != nil {
+			blocked++
+		}
+	}
+	w.int("connected_clients", int64(len(conns)))
 	w.int("cluster_connections", 0)
 	w.int("maxclients", s.cfg.Int("maxclients"))
-	// No command blocks yet (BLPOP & co. do not exist): nothing to count.
-	w.int("blocked_clients", 0)
-	w.int("tracking_clients", 0)
+	w.int("blocked_clients", blocked)
+	w.int("tracking_clients", 0) // no client-side caching yet
 }
 
 func (s *Server) infoMemory(w *infoWriter) {

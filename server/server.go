@@ -63,6 +63,7 @@ type Server struct {
 	slowlog  slowlog
 	monitors monitors
 	watches  watchRegistry
+	pubsub   pubsub
 
 	requirePass atomic.Pointer[string]
 	limits      atomic.Pointer[Limits]

@@ -12,6 +12,7 @@ import (
 	"math"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -522,6 +523,7 @@ func TestZSets_Million(t *testing.T) {
 	const total, batch = 1_000_000, 5000
 	n := servertest.Start(t)
 	c := n.Client
+	t0 := time.Now()
 	pipe := c.Pipeline()
 	items := make([]redis.Z, batch)
 	var parts []string
@@ -540,10 +542,13 @@ func TestZSets_Million(t *testing.T) {
 	if _, err := pipe.Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
+	t.Log("parts", time.Since(t0))
 	if v, err := c.ZUnionStore(ctx, "{big}", &redis.ZStore{Keys: parts}).Result(); err != nil || v != total {
 		t.Fatalf("ZUNIONSTORE = %d %v", v, err)
 	}
 	const big = "{big}"
+	t.Log("union", time.Since(t0))
+	defer func() { t.Log("end", time.Since(t0)) }()
 	if card, err := c.ZCard(ctx, big).Result(); err != nil || card != total {
 		t.Fatalf("ZCARD = %d %v", card, err)
 	}
