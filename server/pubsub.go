@@ -229,3 +229,13 @@ func (s *Server) publishNotifications(notes []notification) {
 		}
 	}
 }
+
+// Event classes, named for the handlers that raise them.
+const (
+	eventGeneric = config.EventGeneric
+	eventString  = config.EventString
+	eventList    = config.EventList
+	eventSet     = config.EventSet
+	eventHash    = config.EventHash
+	eventZSet    = config.EventZSet
+)
