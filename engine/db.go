@@ -120,6 +120,11 @@ func Open(dir string, opts Options) (*DB, error) {
 		cache.Unref()
 		return nil, err
 	}
+	if err := db.dropUnmapped(); err != nil {
+		pdb.Close()
+		cache.Unref()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -155,7 +160,9 @@ func (db *DB) load() error {
 			m[i/2] = int(binary.BigEndian.Uint16(v[i:]))
 		}
 	}
-	phys := n
+	// Twice the logical count: a load (Loader) fills unused ids beside the
+	// live ones.
+	phys := 2 * n
 	for _, p := range m {
 		phys = max(phys, p+1)
 	}

@@ -20,16 +20,13 @@ func (s *Server) replay() error {
 	from := s.db.AppliedOffset()
 	first, end := s.aof.StartOffset(), s.aof.EndOffset()
 	switch {
-	case from > end && first == end:
-		// The log was removed but the keyspace is intact: start a new log
-		// where the keyspace stands (only the backlog is lost).
-		s.log.Warn("log is behind the keyspace; starting a new log", "keyspace_offset", from, "log_end", end)
-		if err := s.aof.Reset(from); err != nil {
-			return err
-		}
-		return nil
 	case from > end:
-		return fmt.Errorf("server: keyspace reflects log offset %d but the log ends at %d: log files are missing", from, end)
+		// The keyspace is ahead of the log: the log was removed, or a full
+		// resync swapped the data set in and stopped before moving the
+		// log. The keyspace is durable and complete, so a new log starts
+		// where it stands; only the backlog is lost.
+		s.log.Warn("log is behind the keyspace; starting a new log", "keyspace_offset", from, "log_end", end)
+		return s.aof.Reset(from)
 	case from < first:
 		return fmt.Errorf("server: keyspace reflects log offset %d but the log starts at %d: log files are missing", from, first)
 	case from == end:
