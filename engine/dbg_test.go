@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/binary"
 	"fmt"
+	"sort"
 	"testing"
 	"time"
 )
@@ -17,6 +18,7 @@ func TestDbgSeeker(t *testing.T) {
 		"uuid":    func(i int) string { x := uint64(i) * 0x9e3779b97f4a7c15; return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", x>>32, x>>16&0xffff, x&0xfff, x>>40&0xfff, x*31) },
 	}
 	const n = 200000
+	const per = 2
 	for name, gen := range gens {
 		key := []byte(name)
 		commit(t, db, 1, func(txn *Txn) {
@@ -28,25 +30,28 @@ func TestDbgSeeker(t *testing.T) {
 		})
 		readView(t, db, func(r *Txn) {
 			start := time.Now()
-			s, _ := r.newRandomSeeker(elemPrefix(r.phys(0), key))
+			s, _ := r.newRandomSeeker(elemPrefix(r.phys(0), key), n)
 			d := time.Since(start)
 			start = time.Now()
 			hits := map[string]int{}
-			for range 20 * n {
+			for range per * n {
 				s.pick()
 				hits[string(s.sub())]++
 			}
+			el := time.Since(start) / (per * n)
 			least, most := 1<<30, 0
-			for i := range n {
-				least, most = min(least, hits[gen(i)]), max(most, hits[gen(i)])
-			}
 			zeros := 0
 			for i := range n {
+				least, most = min(least, hits[gen(i)]), max(most, hits[gen(i)])
 				if hits[gen(i)] == 0 {
 					zeros++
 				}
 			}
-			t.Logf("%s: build %v, model depth %d, pick %v; per member %d..%d (avg 20), never %d", name, d, len(s.model), time.Since(start)/(20*n), least, most, zeros)
+			type kv struct{ k string; v int }
+			var all []kv
+			for k, v := range hits { all = append(all, kv{k, v}) }
+			sort.Slice(all, func(i, j int) bool { return all[i].v > all[j].v })
+			t.Logf("%s: build %v, model depth %d, pick %v; per member %d..%d (avg %d), never %d; top %v", name, d, len(s.model), el, least, most, per, zeros, all[:5])
 			s.close()
 		})
 	}

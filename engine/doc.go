@@ -24,6 +24,13 @@
 // optional expire-at, then the inline string value or the collection size /
 // list bounds). Deleting a collection is one range delete of its elements.
 //
+// Element records (<sub> above) of lists and sorted sets, detailed in
+// list.go and zset.go:
+//
+//	list : <index:8 BE>                       → element; index in [Meta.Head, Meta.Tail)
+//	zset : 'm' <member>                       → score (IEEE 754 bits, 8 BE)
+//	       's' <score:8, order-preserving> <member> → (empty): the score index
+//
 // # Concurrency
 //
 // Reads run on any goroutine through read Txns; one goroutine (the server's

@@ -366,7 +366,7 @@ func (t *Txn) sample(p []byte, n, count int64, withValues bool) (subs, vals [][]
 	case unique && count >= n/3:
 		return t.selectionSample(p, n, count, withValues)
 	}
-	s, err := t.newRandomSeeker(p)
+	s, err := t.newRandomSeeker(p, n)
 	if err != nil || s == nil {
 		return nil, nil, err
 	}
@@ -446,21 +446,29 @@ func (t *Txn) selectionSample(p []byte, n, k int64, withValues bool) (subs, vals
 }
 
 // randomSeeker positions an iterator on random elements of a collection
-// without reading it whole. It models the element names as strings whose
-// byte at each position is drawn from the bytes that occur there, or ends
-// there. The model is learnt along one random path down the name trie:
-// at each depth the distinct next bytes under the path so far are listed
-// exactly with one seek each (skip scanning; a depth with more than
-// denseBytes of them draws from the whole byte range they span), and a
-// random one shared by more than seekWalk elements extends the path;
-// learning stops when there is none. A pick draws a name from the model,
-// seeks to it (wrapping to the first element past the end), then steps
-// forward a random number of elements below seekWalk, which evens out
-// what the model misses. Decimal, hex and binary ids come out within a
-// small factor of uniform, and every element can be picked.
+// without reading it whole.
+//
+// It models element names as strings whose byte at each position is drawn
+// uniformly from the bytes that occur there, or ends there. The model is
+// learnt along one random path down the trie of names: at each depth the
+// distinct next bytes under the path are listed exactly, one seek each
+// (a depth with more than denseBytes of them draws from the whole range
+// they span), and a random one, preferably shared by many elements,
+// extends the path.
+//
+// A pick draws a name and seeks to it. The deepest prefix of the drawn
+// name that some element shares names a branch of the trie. A big branch
+// (branchCap elements or more) lands on the element found, then steps
+// forward up to seekWalk-1 elements to even out what the model misses. A
+// small branch is counted: it is taken with probability (its elements /
+// the elements the model expects there), so a lone element in a wide
+// branch is not picked as often as the whole branch, and then one of its
+// elements is chosen uniformly. Decimal, hex, uuid and binary names come
+// out within a small factor of uniform, and every element can be picked.
 type randomSeeker struct {
 	it     *pebble.Iterator
 	p      []byte // element prefix
+	n      int64  // number of elements (metadata)
 	model  []bytePos
 	seekTo []byte // scratch
 }
@@ -473,15 +481,29 @@ type bytePos struct {
 	end     bool // some name ends here
 }
 
+// width is the number of outcomes a draw has at this position.
+func (bp *bytePos) width() int {
+	n := len(bp.choices)
+	if bp.dense {
+		n = int(bp.hi) - int(bp.lo) + 1
+	}
+	if bp.end {
+		n++
+	}
+	return n
+}
+
 const (
-	seekWalk   = 64 // a pick steps forward up to this many elements - 1
+	seekWalk   = 16 // a pick in a big branch steps forward up to this many elements - 1
+	branchCap  = 64 // a branch with fewer elements is counted and sampled exactly
 	denseBytes = 64 // a position with more distinct bytes draws from its range
 	modelLen   = 32 // deepest position the model describes
+	maxRejects = 32 // draws a pick may reject before it takes what it finds
 )
 
-// newRandomSeeker opens a seeker on the elements under prefix p; nil when
-// there are none. The caller must close it.
-func (t *Txn) newRandomSeeker(p []byte) (*randomSeeker, error) {
+// newRandomSeeker opens a seeker on the n elements under prefix p; nil
+// when there are none. The caller must close it.
+func (t *Txn) newRandomSeeker(p []byte, n int64) (*randomSeeker, error) {
 	it, err := t.iter(p, prefixEnd(p))
 	if err != nil {
 		return nil, err
@@ -489,52 +511,52 @@ func (t *Txn) newRandomSeeker(p []byte) (*randomSeeker, error) {
 	if !it.First() {
 		return nil, it.Close()
 	}
-	s := &randomSeeker{it: it, p: p}
+	s := &randomSeeker{it: it, p: p, n: n}
 	path := bytes.Clone(p)
-	if s.fewUnder(path) {
-		return s, it.Error()
-	}
-	for len(s.model) < modelLen {
+	for len(s.model) < modelLen && s.count(path) >= branchCap {
 		bp := s.enumerate(path)
 		s.model = append(s.model, bp)
-		// Go down a random branch that is not already small: small ones
-		// need no more model.
-		grown := false
-		for try := range 16 {
-			var c byte
-			if bp.dense {
-				k := append(bytes.Clone(path), bp.lo+byte(rand.IntN(int(bp.hi-bp.lo)+1)))
-				if !it.SeekGE(k) || !bytes.HasPrefix(it.Key(), path) || len(it.Key()) == len(path) {
-					continue
-				}
-				c = it.Key()[len(path)]
-			} else if try < len(bp.choices) {
-				c = bp.choices[rand.IntN(len(bp.choices))]
-			} else {
-				break
-			}
-			if !s.fewUnder(append(path, c)) {
-				path, grown = append(path, c), true
-				break
-			}
-		}
-		if !grown {
+		c, ok := s.branchByte(path, &bp)
+		if !ok {
 			break
 		}
+		path = append(path, c)
 	}
 	return s, it.Error()
 }
 
-// fewUnder reports whether at most seekWalk elements start with path.
-func (s *randomSeeker) fewUnder(path []byte) bool {
-	ok := s.it.SeekGE(path)
-	for range seekWalk {
-		if !ok || !bytes.HasPrefix(s.it.Key(), path) {
-			return true
+// branchByte chooses the byte that extends the learning path: a random
+// one of bp, preferring a branch of branchCap elements or more.
+func (s *randomSeeker) branchByte(path []byte, bp *bytePos) (byte, bool) {
+	var c byte
+	found := false
+	for try := range 8 {
+		switch {
+		case bp.dense:
+			k := append(bytes.Clone(path), bp.lo+byte(rand.IntN(int(bp.hi-bp.lo)+1)))
+			if !s.it.SeekGE(k) || !bytes.HasPrefix(s.it.Key(), path) || len(s.it.Key()) == len(path) {
+				continue
+			}
+			c, found = s.it.Key()[len(path)], true
+		case len(bp.choices) > 0:
+			c, found = bp.choices[rand.IntN(len(bp.choices))], true
+		default:
+			return 0, false // only the path itself: nothing deeper
 		}
-		ok = s.it.Next()
+		if try == 7 || s.count(append(path, c)) >= branchCap {
+			break
+		}
 	}
-	return !ok || !bytes.HasPrefix(s.it.Key(), path)
+	return c, found
+}
+
+// count counts the elements that start with prefix, up to branchCap.
+func (s *randomSeeker) count(prefix []byte) int {
+	n := 0
+	for ok := s.it.SeekGE(prefix); ok && n < branchCap && bytes.HasPrefix(s.it.Key(), prefix); ok = s.it.Next() {
+		n++
+	}
+	return n
 }
 
 // enumerate lists the distinct bytes that follow path in element keys,
@@ -566,23 +588,22 @@ func (s *randomSeeker) enumerate(path []byte) bytePos {
 	return bp
 }
 
-// seek moves to the first element at or after a name drawn from the model.
-func (s *randomSeeker) seek() {
+// draw returns the element prefix followed by a name drawn from the
+// model, and whether the name ended by the model's choice (rather than at
+// the model's depth).
+func (s *randomSeeker) draw() ([]byte, bool) {
 	k := append(s.seekTo[:0], s.p...)
-	for _, bp := range s.model {
-		n := len(bp.choices)
-		if bp.dense {
-			n = int(bp.hi) - int(bp.lo) + 1
-		}
-		if bp.end {
-			n++
-		}
-		if n == 0 {
+	ended := false
+	for i := range s.model {
+		bp := &s.model[i]
+		w := bp.width()
+		if w == 0 {
 			break
 		}
-		c := rand.IntN(n)
+		c := rand.IntN(w)
 		if bp.end {
 			if c == 0 {
+				ended = true
 				break
 			}
 			c--
@@ -594,18 +615,79 @@ func (s *randomSeeker) seek() {
 		}
 	}
 	s.seekTo = k
-	if !s.it.SeekGE(k) {
-		s.it.First()
+	return k, ended
+}
+
+// mass is the model's probability of drawing a name that starts with the
+// given first depth bytes (and, with ended, ends right there).
+func (s *randomSeeker) mass(depth int, ended bool) float64 {
+	m := 1.0
+	for i := range min(depth, len(s.model)) {
+		m /= float64(s.model[i].width())
 	}
+	if ended && depth < len(s.model) {
+		m /= float64(s.model[depth].width())
+	}
+	return m
+}
+
+// accept takes a draw that found c elements where the model expects
+// n·mass of them with probability c/(n·mass) (1 if there are more).
+func (s *randomSeeker) accept(c int, mass float64) bool {
+	fair := float64(s.n) * mass
+	return fair <= float64(c) || rand.Float64()*fair < float64(c)
 }
 
 // pick moves to a random element; false when there is none.
 func (s *randomSeeker) pick() bool {
-	s.seek()
-	for range rand.IntN(seekWalk) {
-		s.next()
+	for try := 0; ; try++ {
+		last := try >= maxRejects
+		k, ended := s.draw()
+		found := s.it.SeekGE(k)
+		if ended && found && bytes.Equal(s.it.Key(), k) {
+			// The drawn name itself: one element.
+			if last || s.accept(1, s.mass(len(k)-len(s.p), true)) {
+				return true
+			}
+			continue
+		}
+		d := 0
+		if found {
+			d = commonPrefixLen(k, s.it.Key())
+		}
+		if s.it.SeekLT(k) {
+			d = max(d, commonPrefixLen(k, s.it.Key()))
+		}
+		branch := k[:max(d, len(s.p))]
+		c := s.count(branch)
+		if c >= branchCap {
+			if !s.it.SeekGE(k) {
+				s.it.First()
+			}
+			for range rand.IntN(seekWalk) {
+				s.next()
+			}
+			return s.it.Valid()
+		}
+		if !last && !s.accept(c, s.mass(len(branch)-len(s.p), false)) {
+			continue
+		}
+		s.it.SeekGE(branch)
+		for range rand.IntN(max(c, 1)) {
+			s.it.Next()
+		}
+		return s.it.Valid()
 	}
-	return s.it.Valid()
+}
+
+func commonPrefixLen(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
 }
 
 // next moves to the following element, wrapping around at the end.

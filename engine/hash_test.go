@@ -379,7 +379,7 @@ func TestTxn_RandomPicksReachEveryElement(t *testing.T) {
 		})
 		hits := map[string]int{}
 		readView(t, db, func(r *Txn) {
-			s, err := r.newRandomSeeker(elemPrefix(r.phys(0), key))
+			s, err := r.newRandomSeeker(elemPrefix(r.phys(0), key), n)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 )
 
@@ -157,4 +158,33 @@ func (t *Txn) RandomKey(db int) ([]byte, bool, error) {
 		}
 	}
 	return nil, false, nil
+}
+
+// EachKey calls fn for every live key of a logical db in key order,
+// streaming (key and m are valid only during the call). Snapshot views use
+// it to write an RDB of a whole data set.
+func (t *Txn) EachKey(db int, fn func(key []byte, m *Meta) error) error {
+	lo, hi := dbRange(t.phys(db))
+	it, err := t.iter(lo, hi)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.SeekGE(keyRangeEnd(it.Key())) {
+		d, err := DecodeKey(it.Key())
+		if err != nil || d.Elem {
+			continue
+		}
+		m, err := decodeMeta(it.Value())
+		if err != nil {
+			return fmt.Errorf("%w (key %q)", err, d.Key)
+		}
+		if t.expired(&m) {
+			continue
+		}
+		if err := fn(d.Key, &m); err != nil {
+			return err
+		}
+	}
+	return it.Error()
 }

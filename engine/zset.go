@@ -17,16 +17,16 @@ import (
 //	's' <score:8> <member>      → empty
 //
 // The score in the 's' index is order-preserving (encodeScore): sign bit
-// flipped for positives, all bits flipped for negatives. A score of -0 is
-// stored as 0 in both records, as Redis's compact encoding does.
-// So the index is in Redis's order: -inf < negatives < 0 < positives <
-// +inf, ties by member bytes. Meta.Size is the cardinality (ZCARD is one
-// read). NaN is never stored. The 'm' record answers ZSCORE in one point
+// flipped for positives, all bits flipped for negatives. So the index is in
+// Redis's order: -inf < negatives < 0 < positives < +inf, ties by member
+// bytes. A score of -0 is stored as 0 in both records, as Redis's compact
+// encoding does. NaN is never stored. Meta.Size is the cardinality (ZCARD
+// is one read). The 'm' record answers ZSCORE in one point
 // read and orders members for the lex commands and ZSCAN.
 //
 // Rank has no index: ZRANK walks the score index from the nearer end
-// (O(min(rank, n-rank))), a range by rank skips its start, ZCOUNT and
-// ZLEXCOUNT count what they walk.
+// (O(min(rank, n-rank))), a range by rank skips to its start from the
+// nearer end, ZCOUNT and ZLEXCOUNT count what they walk.
 
 // Element kinds of a sorted set. Part of the on-disk format.
 const (
@@ -146,9 +146,9 @@ type ZAddResult struct {
 
 // ZAdd adds or updates elements (ZADD, ZINCRBY) with Redis's rules: NX
 // skips existing members, XX new ones, GT/LT updates that do not raise or
-// lower the score; Incr adds to the current score and fails with
-// ErrScoreNaN (before writing anything) when the sum is NaN. A later
-// element for the same member sees the earlier one.
+// lower the score; Incr adds to the current score (one element only, as
+// ZADD INCR) and fails with ErrScoreNaN before writing when the sum is NaN.
+// A later element for the same member sees the earlier one.
 func (t *Txn) ZAdd(db int, key []byte, items []ScoreMember, f ZAddFlags) (ZAddResult, error) {
 	var res ZAddResult
 	m, exists, err := t.lookupType(db, key, TypeZSet)
@@ -162,21 +162,26 @@ func (t *Txn) ZAdd(db int, key []byte, items []ScoreMember, f ZAddFlags) (ZAddRe
 	if !exists {
 		m = Meta{Type: TypeZSet}
 	}
-	ep := elemPrefix(t.phys(db), key)
 	for _, it := range items {
-		score := it.Score
-		if math.IsNaN(score) {
+		if math.IsNaN(it.Score) {
 			return res, ErrScoreNaN
 		}
-		v, found, err := t.get(zMemberKey(ep, it.Member))
-		if err != nil {
-			return res, err
-		}
+	}
+	ep := elemPrefix(t.phys(db), key)
+	// scores holds the current score of every member the call names, kept
+	// up to date as it goes, so a later element for a member sees an
+	// earlier one.
+	scores, err := t.zScoresOf(ep, items, exists)
+	if err != nil {
+		return res, err
+	}
+	for _, it := range items {
+		score := it.Score
+		cur, found := scores[string(it.Member)]
 		if found {
 			if f.NX {
 				continue
 			}
-			cur := zScoreOf(v)
 			if f.Incr {
 				score += cur
 				if math.IsNaN(score) {
@@ -188,7 +193,7 @@ func (t *Txn) ZAdd(db int, key []byte, items []ScoreMember, f ZAddFlags) (ZAddRe
 			}
 			res.Applied, res.Score = true, score
 			if score == cur {
-				continue // -0 and 0 are equal: Redis keeps the old one too
+				continue // nothing to write
 			}
 			if err := t.b.Delete(zScoreKey(ep, cur, it.Member), nil); err != nil {
 				return res, err
@@ -196,6 +201,7 @@ func (t *Txn) ZAdd(db int, key []byte, items []ScoreMember, f ZAddFlags) (ZAddRe
 			if err := t.zPut(ep, it.Member, score); err != nil {
 				return res, err
 			}
+			scores[string(it.Member)] = score
 			res.Updated++
 			continue
 		}
@@ -205,6 +211,7 @@ func (t *Txn) ZAdd(db int, key []byte, items []ScoreMember, f ZAddFlags) (ZAddRe
 		if err := t.zPut(ep, it.Member, score); err != nil {
 			return res, err
 		}
+		scores[string(it.Member)] = score
 		m.Size++
 		res.Added++
 		res.Applied, res.Score = true, score
@@ -219,6 +226,47 @@ func (t *Txn) ZAdd(db int, key []byte, items []ScoreMember, f ZAddFlags) (ZAddRe
 	}
 	t.dirty += res.Added + res.Updated
 	return res, err
+}
+
+// zScoresOf reads the current scores of the members of items (none when
+// the sorted set is new). Many members are read with one iterator seeking
+// them in order, cheaper than a point read each.
+func (t *Txn) zScoresOf(ep []byte, items []ScoreMember, exists bool) (map[string]float64, error) {
+	scores := make(map[string]float64, len(items))
+	if !exists {
+		return scores, nil
+	}
+	if len(items) <= 16 {
+		for _, it := range items {
+			v, ok, err := t.get(zMemberKey(ep, it.Member))
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				scores[string(it.Member)] = zScoreOf(v)
+			}
+		}
+		return scores, nil
+	}
+	keys := make([][]byte, len(items))
+	for i, it := range items {
+		keys[i] = zMemberKey(ep, it.Member)
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	mp := zMemberPrefix(ep)
+	it, err := t.iter(mp, prefixEnd(mp))
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if !it.SeekGE(k) {
+			break
+		}
+		if bytes.Equal(it.Key(), k) {
+			scores[string(k[len(mp):])] = zScoreOf(it.Value())
+		}
+	}
+	return scores, it.Close()
 }
 
 // ZRem removes members; it returns how many existed. An emptied sorted set
@@ -447,11 +495,20 @@ func (t *Txn) zRange(ep []byte, m *Meta, r ZRangeSpec) ([]ScoreMember, error) {
 		}
 		n := to - from
 		out = make([]ScoreMember, 0, min(n, 1<<16))
+		// Walk from the nearer end: a range near the top of a large set
+		// costs as little as one near the bottom.
+		rev, skip := r.Rev, from
+		if m.Size-to < from {
+			rev, skip = !rev, m.Size-to
+		}
 		sp := zScorePrefix(ep)
-		err := t.zWalk(sp, prefixEnd(sp), r.Rev, from, func(k, v []byte) bool {
+		err := t.zWalk(sp, prefixEnd(sp), rev, skip, func(k, v []byte) bool {
 			out = append(out, zFromScoreKey(ep, k, v))
 			return int64(len(out)) < n
 		})
+		if rev != r.Rev {
+			slices.Reverse(out)
+		}
 		return out, err
 	case ByScore, ByLex:
 		if r.Offset < 0 || (r.Offset > 0 && r.Offset >= m.Size) || r.Limit == 0 {
@@ -489,11 +546,10 @@ func (t *Txn) ZCount(db int, key []byte, min, max ScoreBound) (int64, error) {
 	if err != nil || !ok {
 		return 0, err
 	}
-	ep := elemPrefix(t.phys(db), key)
-	lo, hi := scoreRange(ep, min, max)
-	if bytes.Equal(lo, zScorePrefix(ep)) && bytes.Equal(hi, prefixEnd(zScorePrefix(ep))) {
-		return m.Size, nil
+	if !min.Excl && math.IsInf(min.Value, -1) && !max.Excl && math.IsInf(max.Value, 1) {
+		return m.Size, nil // every score
 	}
+	lo, hi := scoreRange(elemPrefix(t.phys(db), key), min, max)
 	var n int64
 	err = t.zWalk(lo, hi, false, 0, func(k, v []byte) bool { n++; return true })
 	return n, err

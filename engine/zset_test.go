@@ -182,12 +182,25 @@ func TestTxn_ZSetMatchesModel(t *testing.T) {
 		for range 25 {
 			switch rng.IntN(8) {
 			case 0, 1, 2:
+				// Mostly two elements (point reads), sometimes many with
+				// repeats (one seeking iterator).
 				items := []ScoreMember{sm(member(), score()), sm(member(), score())}
-				if _, err := txn.ZAdd(0, key, items, ZAddFlags{}); err != nil {
-					t.Fatal(err)
+				if rng.IntN(3) == 0 {
+					for range 20 {
+						items = append(items, sm(member(), score()))
+					}
 				}
+				added := map[string]bool{}
 				for _, it := range items {
-					model[string(it.Member)] = it.Score
+					m := string(it.Member)
+					if _, ok := model[m]; !ok {
+						added[m] = true
+					}
+					model[m] = it.Score
+				}
+				r, err := txn.ZAdd(0, key, items, ZAddFlags{})
+				if err != nil || r.Added != int64(len(added)) {
+					t.Fatalf("ZADD %v = %+v %v, want %d added", items, r, err, len(added))
 				}
 			case 3:
 				mm := member()
@@ -361,6 +374,9 @@ func TestTxn_ZCombine(t *testing.T) {
 		txn.ZAdd(0, []byte("{z}1"), []ScoreMember{sm("a", 1), sm("b", 2), sm("c", math.Inf(1))}, ZAddFlags{})
 		txn.ZAdd(0, []byte("{z}2"), []ScoreMember{sm("b", 3), sm("c", math.Inf(-1)), sm("d", 4)}, ZAddFlags{})
 		txn.SetString(0, []byte("{z}s"), []byte("v"), SetOptions{})
+		if _, err := txn.SAdd(0, []byte("{z}set"), bs("b", "x")); err != nil {
+			t.Fatal(err)
+		}
 	})
 	r := db.ReadTxn(true)
 	defer r.Close()
@@ -376,6 +392,11 @@ func TestTxn_ZCombine(t *testing.T) {
 		{ZSetOp{Kind: ZInter, Keys: append(keys, []byte("{z}missing"))}, nil},
 		{ZSetOp{Kind: ZDiff, Keys: keys}, []ScoreMember{sm("a", 1)}},
 		{ZSetOp{Kind: ZDiff, Keys: bs("{z}missing", "{z}1")}, nil},
+		// A plain set's members score 1.
+		{ZSetOp{Kind: ZUnion, Keys: bs("{z}1", "{z}set"), Weights: []float64{1, 10}},
+			[]ScoreMember{sm("a", 1), sm("x", 10), sm("b", 12), sm("c", math.Inf(1))}},
+		{ZSetOp{Kind: ZInter, Keys: bs("{z}set", "{z}2")}, []ScoreMember{sm("b", 4)}},
+		{ZSetOp{Kind: ZDiff, Keys: bs("{z}set", "{z}1")}, []ScoreMember{sm("x", 1)}},
 	}
 	for _, c := range cases {
 		got, err := r.ZCombine(0, c.op)
@@ -391,6 +412,9 @@ func TestTxn_ZCombine(t *testing.T) {
 	}
 	if n, _ := r.ZInterCard(0, keys, 1); n != 1 {
 		t.Errorf("ZINTERCARD LIMIT 1 = %d", n)
+	}
+	if n, _ := r.ZInterCard(0, bs("{z}1", "{z}set"), 0); n != 1 {
+		t.Errorf("ZINTERCARD with a set = %d", n)
 	}
 }
 

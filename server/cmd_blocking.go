@@ -21,13 +21,13 @@ var blockingCommands = []*Command{
 		Summary: "Move an element between lists, waiting for one.", Run: cmdBLMove},
 	{Name: "brpoplpush", Arity: 4, Flags: blockingFlags | FlagDenyOOM, Keys: twoKeys, Group: "list", Since: "2.2.0",
 		Summary: "Move the last element of a list to the head of another, waiting for one.", Run: cmdBLMove},
-	{Name: "blmpop", Arity: -5, Flags: blockingFlags, Keys: KeySpec{Find: mpopKeys(2)}, Group: "list", Since: "7.0.0",
+	{Name: "blmpop", Arity: -5, Flags: FlagWrite | FlagBlocking, Keys: KeySpec{Find: mpopKeys(2)}, Group: "list", Since: "7.0.0",
 		Summary: "Pop elements from the first non-empty list, waiting for one.", Run: cmdBLMPop},
 	{Name: "bzpopmin", Arity: -3, Flags: blockingFlags | FlagFast, Keys: KeySpec{First: 1, Last: -2, Step: 1}, Group: "sorted_set", Since: "5.0.0",
 		Summary: "Pop the lowest-scored member of the first non-empty sorted set, waiting for one.", Run: cmdBZPop},
 	{Name: "bzpopmax", Arity: -3, Flags: blockingFlags | FlagFast, Keys: KeySpec{First: 1, Last: -2, Step: 1}, Group: "sorted_set", Since: "5.0.0",
 		Summary: "Pop the highest-scored member of the first non-empty sorted set, waiting for one.", Run: cmdBZPop},
-	{Name: "bzmpop", Arity: -5, Flags: blockingFlags, Keys: KeySpec{Find: mpopKeys(2)}, Group: "sorted_set", Since: "7.0.0",
+	{Name: "bzmpop", Arity: -5, Flags: FlagWrite | FlagBlocking, Keys: KeySpec{Find: mpopKeys(2)}, Group: "sorted_set", Since: "7.0.0",
 		Summary: "Pop members from the first non-empty sorted set, waiting for one.", Run: cmdBZMPop},
 }
 

@@ -171,9 +171,7 @@ func cmdClientHelp(c *Call) error {
 	return nil
 }
 
-// clientType is a connection's class for CLIENT LIST/KILL TYPE. Every
-// connection is "normal" until replication and pub/sub exist; a MONITOR
-// connection is normal too, as in Redis.
+// clientType parses a class of CLIENT LIST/KILL TYPE.
 func clientType(b []byte) (string, error) {
 	switch t := strings.ToLower(string(b)); t {
 	case "normal", "pubsub", "master":
@@ -184,33 +182,39 @@ func clientType(b []byte) (string, error) {
 	return "", errUnknownClientType(b)
 }
 
-func (c *Conn) clientType() string { return "normal" }
+// clientType is the connection's class: "pubsub" while it has
+// subscriptions, else "normal" (a MONITOR connection too, as in Redis;
+// replication does not exist yet).
+func (c *Conn) clientType() string {
+	if c.subscribed.Load() > 0 {
+		return "pubsub"
+	}
+	return "normal"
+}
 
 func cmdClientList(c *Call) error {
 	typ := ""
 	var ids []int64
-	for i := 2; i < len(c.Args); i++ {
-		switch {
-		case strings.EqualFold(string(c.Arg(i)), "type") && i+1 < len(c.Args):
-			t, err := clientType(c.Arg(i + 1))
-			if err != nil {
-				return err
-			}
-			typ = t
-			i++
-		case strings.EqualFold(string(c.Arg(i)), "id") && i+1 < len(c.Args):
-			for i++; i < len(c.Args); i++ {
-				id, ok := parseStrictInt(c.Arg(i))
-				if !ok || id <= 0 {
-					return errInvalidClientID
-				}
-				ids = append(ids, id)
-			}
-		default:
-			return errSyntax
+	switch {
+	case len(c.Args) == 2:
+	case len(c.Args) == 4 && strings.EqualFold(string(c.Arg(2)), "type"):
+		t, err := clientType(c.Arg(3))
+		if err != nil {
+			return err
 		}
+		typ = t
+	case len(c.Args) > 3 && strings.EqualFold(string(c.Arg(2)), "id"):
+		for _, a := range c.Args[3:] {
+			id, ok := parseStrictInt(a)
+			if !ok || id <= 0 {
+				return errInvalidClientID
+			}
+			ids = append(ids, id)
+		}
+	default:
+		return errSyntax // one filter at a time, as in Redis
 	}
-	conns := c.Srv.clients()
+	conns := c.Srv.liveClients()
 	slices.SortFunc(conns, func(a, b *Conn) int { return int(a.id - b.id) })
 	var sb strings.Builder
 	for _, other := range conns {
@@ -240,11 +244,10 @@ func cmdClientInfo(c *Call) error {
 // reply buffer are read only for the connection running it; other
 // connections show 0 there, as an idle Redis client does.
 func (c *Conn) writeInfo(sb *strings.Builder, call *Call) {
-	// NB: the atomic load orders this goroutine after the other
-	// connection's last command, whose handler may have changed the
-	// protocol (HELLO, RESET) without a lock.
-	c.totalCmd.Load()
-	proto := c.reply.proto
+	ps := &c.s.pubsub
+	ps.mu.RLock()
+	sub, psub, ssub := len(c.subs.channels), len(c.subs.patterns), len(c.subs.shards)
+	ps.mu.RUnlock()
 	c.mu.Lock()
 	db, name, lastCmd, libName, libVer := c.db, c.name, c.lastCmd, c.libName, c.libVer
 	c.mu.Unlock()
@@ -293,9 +296,9 @@ func (c *Conn) writeInfo(sb *strings.Builder, call *Call) {
 	field("idle", c.idleSeconds())
 	field("flags", c.flagsString())
 	field("db", db)
-	field("sub", 0)
-	field("psub", 0)
-	field("ssub", 0)
+	field("sub", sub)
+	field("psub", psub)
+	field("ssub", ssub)
 	field("multi", multi)
 	field("qbuf", qbuf)
 	field("qbuf-free", qbufFree)
@@ -311,7 +314,7 @@ func (c *Conn) writeInfo(sb *strings.Builder, call *Call) {
 	field("cmd", lastCmd)
 	field("user", "default")
 	field("redir", -1)
-	field("resp", proto)
+	field("resp", c.protocol())
 	field("lib-name", libName)
 	field("lib-ver", libVer)
 }
@@ -364,7 +367,7 @@ func (f *killFilter) match(c, self *Conn, now time.Time) bool {
 func cmdClientKill(c *Call) error {
 	if len(c.Args) == 3 {
 		addr := string(c.Arg(2))
-		for _, other := range c.Srv.clients() {
+		for _, other := range c.Srv.liveClients() {
 			if other.addr == addr {
 				c.Reply.OK()
 				c.Conn.killConn(other)
@@ -425,7 +428,7 @@ func cmdClientKill(c *Call) error {
 	}
 	now := time.Now()
 	var victims []*Conn
-	for _, other := range c.Srv.clients() {
+	for _, other := range c.Srv.liveClients() {
 		if f.match(other, c.Conn, now) {
 			victims = append(victims, other)
 		}
@@ -435,6 +438,14 @@ func cmdClientKill(c *Call) error {
 		c.Conn.killConn(v)
 	}
 	return nil
+}
+
+// liveClients are the connected clients, less those CLIENT KILL closed
+// whose goroutines have not yet finished: as in Redis, a killed client is
+// gone at once.
+func (s *Server) liveClients() []*Conn {
+	conns := s.clients()
+	return slices.DeleteFunc(conns, func(c *Conn) bool { return c.killed.Load() })
 }
 
 // killConn closes other; the calling connection itself closes after its

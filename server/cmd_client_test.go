@@ -176,7 +176,9 @@ func TestClient_ListFiltersAndFlags(t *testing.T) {
 	}
 	wantErr(t, c.Do(ctx, "CLIENT", "LIST", "TYPE", "foo").Err(), "ERR Unknown client type 'foo'")
 	wantErr(t, c.Do(ctx, "CLIENT", "LIST", "ID", "x").Err(), "ERR Invalid client ID")
-	wantErr(t, c.Do(ctx, "CLIENT", "LIST", "foo").Err(), "ERR syntax error")
+	for _, args := range [][]any{{"foo"}, {"TYPE"}, {"ID"}, {"TYPE", "normal", "ID", "1"}} {
+		wantErr(t, c.Do(ctx, append([]any{"CLIENT", "LIST"}, args...)...).Err(), "ERR syntax error")
+	}
 
 	// Flags: e (no-evict), T (no-touch), x (in MULTI), N (none).
 	c.Do(ctx, "CLIENT", "NO-EVICT", "on")
@@ -198,6 +200,18 @@ func TestClient_ListFiltersAndFlags(t *testing.T) {
 			t.Errorf("client in MULTI: flags=%s multi=%s", f["flags"], f["multi"])
 		}
 	}
+	// A subscriber is of type pubsub, with flag P and its counts.
+	sc, sr := rawConn(t, n.Addr)
+	rawCmd(t, sc, sr, "SUBSCRIBE", "news")
+	rawCmd(t, sc, sr, "PSUBSCRIBE", "n*", "m*")
+	subs := clientLines(t, c.Do(ctx, "CLIENT", "LIST", "TYPE", "pubsub").Val().(string))
+	if len(subs) != 1 || subs[0]["flags"] != "P" || subs[0]["sub"] != "1" || subs[0]["psub"] != "2" || subs[0]["ssub"] != "0" {
+		t.Errorf("TYPE pubsub listed %v", subs)
+	}
+	if f := infoFields(t, c.Info(ctx, "stats").Val()); f["pubsub_channels"] != "1" || f["pubsub_patterns"] != "2" || f["pubsubshard_channels"] != "0" {
+		t.Errorf("INFO pubsub fields: %s %s %s", f["pubsub_channels"], f["pubsub_patterns"], f["pubsubshard_channels"])
+	}
+
 	wantErr(t, c.Do(ctx, "CLIENT", "PAUSE", "100").Err(), "ERR unknown subcommand 'PAUSE'. Try CLIENT HELP.")
 	help, err := c.Do(ctx, "CLIENT", "HELP").StringSlice()
 	if err != nil || help[0] != "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:" || help[len(help)-2] != "HELP" {

@@ -8,11 +8,11 @@ import (
 )
 
 var connCommands = []*Command{
-	{Name: "ping", Arity: -1, Flags: FlagFast | FlagStale | FlagLoading | FlagPubSub, Group: "connection", Since: "1.0.0",
+	{Name: "ping", Arity: -1, Flags: FlagFast, Group: "connection", Since: "1.0.0",
 		Summary: "Answer PONG, or echo the argument.", Run: cmdPing},
 	{Name: "echo", Arity: 2, Flags: FlagFast | FlagStale | FlagLoading, Group: "connection", Since: "1.0.0",
 		Summary: "Return the argument.", Run: cmdEcho},
-	{Name: "quit", Arity: -1, Flags: FlagFast | FlagStale | FlagLoading | FlagNoAuth | FlagPubSub | FlagNoMulti, Group: "connection", Since: "1.0.0",
+	{Name: "quit", Arity: -1, Flags: FlagFast | FlagStale | FlagLoading | FlagNoAuth | FlagNoScript, Group: "connection", Since: "1.0.0",
 		Summary: "Close the connection.", Run: cmdQuit},
 	{Name: "select", Arity: 2, Flags: FlagFast | FlagStale | FlagLoading, Group: "connection", Since: "1.0.0",
 		Summary: "Change the selected db.", Run: cmdSelect},
@@ -20,7 +20,7 @@ var connCommands = []*Command{
 		Summary: "Authenticate the connection.", Run: cmdAuth},
 	{Name: "hello", Arity: -1, Flags: FlagFast | FlagStale | FlagLoading | FlagNoAuth | FlagNoScript, Group: "connection", Since: "6.0.0",
 		Summary: "Choose the protocol (RESP2/RESP3), authenticate and name the connection.", Run: cmdHello},
-	{Name: "reset", Arity: 1, Flags: FlagFast | FlagStale | FlagLoading | FlagNoAuth | FlagNoScript | FlagPubSub, Group: "connection", Since: "6.2.0",
+	{Name: "reset", Arity: 1, Flags: FlagFast | FlagStale | FlagLoading | FlagNoAuth | FlagNoScript, Group: "connection", Since: "6.2.0",
 		Summary: "Reset the connection's state.", Run: cmdReset},
 }
 

@@ -15,9 +15,9 @@ var pubsubCommands = []*Command{
 		Summary: "Stop listening to patterns (all when none is given).", Run: cmdUnsubscribe},
 	{Name: "sunsubscribe", Arity: -1, Flags: pubsubFlags, Keys: allKeys, Group: "pubsub", Since: "7.0.0",
 		Summary: "Stop listening to shard channels (all when none is given).", Run: cmdUnsubscribe},
-	{Name: "publish", Arity: 3, Flags: FlagPubSub | FlagLoading | FlagStale | FlagFast | FlagMayReplicate, Group: "pubsub", Since: "2.0.0",
+	{Name: "publish", Arity: 3, Flags: FlagPubSub | FlagLoading | FlagStale | FlagFast, Group: "pubsub", Since: "2.0.0",
 		Summary: "Post a message to a channel.", Run: cmdPublish},
-	{Name: "spublish", Arity: 3, Flags: FlagPubSub | FlagLoading | FlagStale | FlagFast | FlagMayReplicate, Keys: oneKey, Group: "pubsub", Since: "7.0.0",
+	{Name: "spublish", Arity: 3, Flags: FlagPubSub | FlagLoading | FlagStale | FlagFast, Keys: oneKey, Group: "pubsub", Since: "7.0.0",
 		Summary: "Post a message to a shard channel.", Run: cmdPublish},
 	{Name: "pubsub", Group: "pubsub", Since: "2.8.0", Arity: -2, Summary: "Inspect the pub/sub state.", Subs: []*Command{
 		{Name: "channels", Arity: -2, Flags: FlagPubSub | FlagLoading | FlagStale, Group: "pubsub", Since: "2.8.0",

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"github.com/cobbledb/cobble/engine"
 	"math"
 	"net"
 	"sort"
@@ -408,8 +409,20 @@ func cmdDebug(c *Call) error {
 			"    unit tests to simulate Redis errors.",
 			"LOG <message>",
 			"    Write <message> to the server log.",
+			"SET-ACTIVE-EXPIRE <0|1>",
+			"    Setting it to 0 disables expiring keys in background when they are not",
+			"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+			"    default.",
 			"SLEEP <seconds>",
 			"    Stop the connection for <seconds>. Decimals allowed.")
+		return nil
+	case sub == "set-active-expire" && len(c.Args) == 3:
+		on := string(c.Arg(2))
+		if on != "0" && on != "1" {
+			return errSyntax
+		}
+		c.Srv.exec.do(func(*engine.Txn) { c.Srv.exec.expireOff = on == "0" })
+		c.Reply.OK()
 		return nil
 	case sub == "sleep" && len(c.Args) == 3:
 		secs, err := c.Float(2)

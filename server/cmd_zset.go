@@ -368,41 +368,32 @@ func cmdZLexCount(c *Call) error {
 }
 
 // zrangeForm is what a ZRANGE-family command fixes before its options:
-// the range kind and direction (nil = chosen by BYSCORE/BYLEX/REV), where
-// its source key is, and whether it stores.
+// the range kind and direction (when fixed, BYSCORE/BYLEX/REV are syntax
+// errors), where its source key is, and whether it stores.
 type zrangeForm struct {
-	by    *engine.ZRangeBy
-	rev   *bool
-	src   int
-	store bool
+	by       engine.ZRangeBy
+	fixedBy  bool
+	rev      bool
+	fixedRev bool
+	src      int
+	store    bool
 }
-
-var (
-	byRank, byScore, byLex = engine.ByRank, engine.ByScore, engine.ByLex
-	fwd, rev               = false, true
-)
 
 var zrangeForms = map[string]zrangeForm{
 	"zrange":           {src: 1},
 	"zrangestore":      {src: 2, store: true},
-	"zrevrange":        {by: &byRank, rev: &rev, src: 1},
-	"zrangebyscore":    {by: &byScore, rev: &fwd, src: 1},
-	"zrevrangebyscore": {by: &byScore, rev: &rev, src: 1},
-	"zrangebylex":      {by: &byLex, rev: &fwd, src: 1},
-	"zrevrangebylex":   {by: &byLex, rev: &rev, src: 1},
+	"zrevrange":        {by: engine.ByRank, fixedBy: true, rev: true, fixedRev: true, src: 1},
+	"zrangebyscore":    {by: engine.ByScore, fixedBy: true, fixedRev: true, src: 1},
+	"zrevrangebyscore": {by: engine.ByScore, fixedBy: true, rev: true, fixedRev: true, src: 1},
+	"zrangebylex":      {by: engine.ByLex, fixedBy: true, fixedRev: true, src: 1},
+	"zrevrangebylex":   {by: engine.ByLex, fixedBy: true, rev: true, fixedRev: true, src: 1},
 }
 
 // parseZRange parses a ZRANGE-family command into a spec, in the order of
 // Redis's zrangeGenericCommand: options, their conflicts, then the range.
 func parseZRange(c *Call, form zrangeForm) (spec engine.ZRangeSpec, withScores bool, err error) {
-	by, byGiven := engine.ByRank, form.by != nil
-	if byGiven {
-		by = *form.by
-	}
-	revGiven := form.rev != nil
-	if revGiven {
-		spec.Rev = *form.rev
-	}
+	by, byGiven, revGiven := form.by, form.fixedBy, form.fixedRev
+	spec.Rev = form.rev
 	spec.Limit = -1
 	limitGiven := false
 	for i := form.src + 3; i < len(c.Args); i++ {

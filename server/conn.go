@@ -85,7 +85,9 @@ func (c *Conn) beforeRead() error {
 	}
 	if c.joinMonitor {
 		c.joinMonitor = false
-		c.s.monitors.add(c)
+		if c.isMonitor() { // not undone by a RESET since
+			c.s.monitors.add(c)
+		}
 	}
 	if t := c.s.cfg.Int("timeout"); t > 0 && !c.isMonitor() {
 		c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
@@ -236,6 +238,9 @@ func (c *Conn) flagsString() string {
 	c.mu.Unlock()
 	if mon {
 		sb.WriteByte('O')
+	}
+	if c.subscribed.Load() > 0 {
+		sb.WriteByte('P')
 	}
 	if c.inMulti.Load() {
 		sb.WriteByte('x')

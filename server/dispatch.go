@@ -19,17 +19,20 @@ func (c *Conn) dispatch(args [][]byte) (*Call, bool) {
 		c.rejectInMulti(errUnknownCommand(args))
 		return nil, false
 	}
-	if len(cmd.Subs) > 0 && cmd.Run == nil {
-		if len(args) < 2 {
+	if len(cmd.Subs) > 0 {
+		// A container (CONFIG, CLIENT…); COMMAND also runs bare.
+		switch sub := (*Command)(nil); {
+		case len(args) < 2 && cmd.Run == nil:
 			c.rejectInMulti(errArity(cmd.Name))
 			return nil, false
+		case len(args) >= 2:
+			if sub = cmd.sub(args[1]); sub != nil {
+				cmd = sub
+			} else if cmd.Run == nil {
+				c.rejectInMulti(errUnknownSub(args))
+				return nil, false
+			}
 		}
-		sub := cmd.sub(args[1])
-		if sub == nil {
-			c.rejectInMulti(errUnknownSub(args))
-			return nil, false
-		}
-		cmd = sub
 	}
 	if !cmd.arityOK(len(args)) {
 		c.rejectInMulti(errArity(cmd.FullName()))
@@ -74,6 +77,7 @@ func (c *Conn) rejectInMulti(e *Error) {
 		c.multi.dirty = true
 	}
 	c.s.stats.rejectedCalls.Add(1)
+	c.s.stats.countError(e.Prefix)
 	c.reply.Error(e.Error())
 }
 

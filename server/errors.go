@@ -153,3 +153,13 @@ var (
 	errZScanCursor     = &Error{"ERR", "invalid cursor"}
 	errAtLeastOneKey   = func(cmd string) *Error { return errf("at least 1 input key is needed for '%s' command", cmd) }
 )
+
+// Hash command errors.
+var (
+	errHashNotInteger  = &Error{"ERR", "hash value is not an integer"}
+	errHashNotFloat    = &Error{"ERR", "hash value is not a float"}
+	errNaNOrInfinity   = &Error{"ERR", "increment would produce NaN or Infinity"}
+	errInvalidCursor   = &Error{"ERR", "invalid cursor"}
+	errRandCountRange  = &Error{"ERR", "value is out of range"}
+	errValueOutOfRange = &Error{"ERR", "value is out of range"}
+)

@@ -155,7 +155,7 @@ func osName() string {
 }
 
 func (s *Server) infoClients(w *infoWriter) {
-	conns := s.clients()
+	conns := s.liveClients()
 	var blocked int64
 	for _, c := range conns {
 		if c.blockedReq.Load() != nil {
@@ -194,7 +194,7 @@ func (s *Server) infoMemory(w *infoWriter) {
 	m := s.db.Metrics()
 	w.int("cobble_block_cache_size", m.BlockCache.Size)
 	w.int("cobble_memtable_size", int64(m.MemTable.Size))
-	w.int("cobble_disk_usage", int64(s.db.DiskUsage()))
+	w.int("cobble_disk_usage", int64(m.DiskSpaceUsage()))
 }
 
 // rssBytes reads the resident set size from /proc/self/statm.
@@ -297,6 +297,12 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("expired_keys", st.expiredKeys.Load())
 	w.int("keyspace_hits", st.keyspaceHits.Load())
 	w.int("keyspace_misses", st.keyspaceMiss.Load())
+	ps := &s.pubsub
+	ps.mu.RLock()
+	w.int("pubsub_channels", int64(len(ps.channels)))
+	w.int("pubsub_patterns", int64(len(ps.patterns)))
+	w.int("pubsubshard_channels", int64(len(ps.shards)))
+	ps.mu.RUnlock()
 	w.int("latest_fork_usec", 0) // cobble never forks
 	w.int("total_forks", 0)
 	// Calls refused before they ran (unknown command, arity, NOAUTH…)

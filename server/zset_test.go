@@ -540,9 +540,9 @@ func TestZSets_Million(t *testing.T) {
 	if card, err := c.ZCard(ctx, big).Result(); err != nil || card != total {
 		t.Fatalf("ZCARD = %d %v", card, err)
 	}
-	for i := range 1000 {
-		m := fmt.Sprint(i * 997)
-		if s, err := c.ZScore(ctx, big, m).Result(); err != nil || s != float64(i*997) {
+	for i := range 200 {
+		m := fmt.Sprint(i * 4999)
+		if s, err := c.ZScore(ctx, big, m).Result(); err != nil || s != float64(i*4999) {
 			t.Fatalf("ZSCORE %s = %g %v", m, s, err)
 		}
 		if v, _ := c.ZAdd(ctx, big, redis.Z{Score: -1, Member: fmt.Sprint("new", i)}).Result(); v != 1 {
@@ -555,7 +555,7 @@ func TestZSets_Million(t *testing.T) {
 	if r, _ := c.ZRem(ctx, big, "new0", "new1").Result(); r != 2 {
 		t.Fatalf("ZREM = %d", r)
 	}
-	if card, _ := c.ZCard(ctx, big).Result(); card != total+998 {
+	if card, _ := c.ZCard(ctx, big).Result(); card != total+198 {
 		t.Fatalf("ZCARD = %d", card)
 	}
 	got, err := c.ZPopMax(ctx, big, 2).Result()
@@ -567,12 +567,12 @@ func TestZSets_Million(t *testing.T) {
 	if r, err := c.ZRevRank(ctx, big, "999990").Result(); err != nil || r != 7 {
 		t.Fatalf("ZREVRANK near the top = %d %v", r, err)
 	}
-	if r, err := c.ZRank(ctx, big, "new999").Result(); err != nil || r != 996 {
+	if r, err := c.ZRank(ctx, big, "new99").Result(); err != nil || r != 196 {
 		t.Fatalf("ZRANK near the bottom = %d %v", r, err)
 	}
 	ms, err := c.ZRange(ctx, big, -3, -1).Result()
 	wantStrings(t, "ZRANGE -3 -1", ms, err, "999995", "999996", "999997")
-	if card, _ := c.ZCard(ctx, big).Result(); card != total+995 {
+	if card, _ := c.ZCard(ctx, big).Result(); card != total+195 {
 		t.Fatalf("ZCARD after pops = %d", card)
 	}
 }

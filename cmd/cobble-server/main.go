@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -60,6 +62,10 @@ func run(args []string) int {
 		} else {
 			defer os.Remove(pf)
 		}
+	}
+	if addr := os.Getenv("COBBLE_PPROF"); addr != "" {
+		// Profiling endpoint for operators (go tool pprof http://ADDR/debug/pprof/profile).
+		go func() { logger.Warn("pprof endpoint stopped", "err", http.ListenAndServe(addr, nil)) }()
 	}
 	s, err := server.New(cfg, logger, server.Hooks{})
 	if err != nil {
