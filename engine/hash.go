@@ -470,7 +470,8 @@ type randomSeeker struct {
 	p      []byte // element prefix
 	n      int64  // number of elements (metadata)
 	model  []bytePos
-	seekTo []byte // scratch
+	seekTo []byte   // scratch
+	branch [][]byte // scratch: the keys of a small branch
 }
 
 // bytePos is what the model knows of one position of a name.
@@ -658,8 +659,10 @@ func (s *randomSeeker) pick() bool {
 		if s.it.SeekLT(k) {
 			d = max(d, commonPrefixLen(k, s.it.Key()))
 		}
+		// The deepest branch the drawn name reaches: small ones are
+		// counted and sampled exactly.
 		branch := k[:max(d, len(s.p))]
-		c := s.count(branch)
+		c := s.collect(branch)
 		if c >= branchCap {
 			if !s.it.SeekGE(k) {
 				s.it.First()
@@ -672,12 +675,25 @@ func (s *randomSeeker) pick() bool {
 		if !last && !s.accept(c, s.mass(len(branch)-len(s.p), false)) {
 			continue
 		}
-		s.it.SeekGE(branch)
-		for range rand.IntN(max(c, 1)) {
-			s.it.Next()
+		if c == 0 {
+			return s.it.First()
 		}
-		return s.it.Valid()
+		return s.it.SeekGE(s.branch[rand.IntN(c)])
 	}
+}
+
+// collect gathers the keys of up to branchCap elements that start with
+// prefix into s.branch and returns how many it found.
+func (s *randomSeeker) collect(prefix []byte) int {
+	n := 0
+	for ok := s.it.SeekGE(prefix); ok && n < branchCap && bytes.HasPrefix(s.it.Key(), prefix); ok = s.it.Next() {
+		if n == len(s.branch) {
+			s.branch = append(s.branch, nil)
+		}
+		s.branch[n] = append(s.branch[n][:0], s.it.Key()...)
+		n++
+	}
+	return n
 }
 
 func commonPrefixLen(a, b []byte) int {

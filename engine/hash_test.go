@@ -362,7 +362,7 @@ func TestTxn_RandomPicksReachEveryElement(t *testing.T) {
 	now := int64(1000)
 	db := openTest(t, &now)
 	cases := map[string]func(i int) string{
-		"decimal": func(i int) string { return fmt.Sprint(i) },           // "0", "1", "10", "100"…
+		"decimal": func(i int) string { return fmt.Sprint(i) },            // "0", "1", "10", "100"…
 		"padded":  func(i int) string { return fmt.Sprintf("m:%06d", i) }, // dense
 		"prefix":  func(i int) string { return fmt.Sprintf("%s%d", bytes.Repeat([]byte("k"), 20), i*7919%1000) },
 		"hex":     func(i int) string { return fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15) },

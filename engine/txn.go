@@ -504,3 +504,23 @@ func (t *Txn) SwapDB(a, b int) {
 	t.touched = append(t.touched, Touched{DB: a}, Touched{DB: b})
 	t.dirty++
 }
+
+// SetInternal stores an internal record (replication ids…) with the
+// batch; name must not collide with the engine's own records.
+func (t *Txn) SetInternal(name string, v []byte) error {
+	return t.b.Set(internalKey("x/"+name), v, nil)
+}
+
+// Internal reads an internal record stored with SetInternal.
+func (db *DB) Internal(name string) ([]byte, bool, error) {
+	v, closer, err := db.pdb.Get(internalKey("x/" + name))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	out := append([]byte(nil), v...)
+	closer.Close()
+	return out, true, nil
+}

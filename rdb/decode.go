@@ -910,10 +910,14 @@ func (d *decoder) readValkeyHash2() (objectKind, string, error) {
 			return 0, "", err
 		}
 		exp := int64(u)
-		if exp < 0 {
+		switch {
+		case exp < 0: // -1: no expiry
 			exp = 0
-		} else {
-			exp = noZeroExpiry(exp)
+		case exp > hashExpireMax:
+			return 0, "", d.r.corruptf("bad hash field expiry %d", exp)
+		case exp == 0: // long past, but 0 means "none" in an Entry
+			exp, anyTTL = 1, true
+		default:
 			anyTTL = true
 		}
 		d.e.Hash = append(d.e.Hash, [2][]byte{f, v})

@@ -105,18 +105,51 @@ func fixtureEntries() []*Entry {
 
 func bl(s ...string) [][]byte { return toBytes(s) }
 
+// smallFixtureEntries is the data of testdata/redis70_small.rdb: every
+// encoding of the compact fixture with as few elements as each needs, for
+// the tests that decode a file once per byte (truncation, flips, fuzz
+// seeds).
+func smallFixtureEntries() []*Entry {
+	z := func(m string, s float64) ZMember { return ZMember{[]byte(m), s} }
+	return []*Entry{
+		{Key: []byte("i"), Type: TypeString, String: []byte("-300")},
+		{Key: []byte("s"), Type: TypeString, String: []byte("raw")},
+		{Key: []byte("z"), Type: TypeString, String: []byte(strings.Repeat("lzf!", 10))},
+		{Key: []byte("l"), Type: TypeList, List: bl("a", "7", strings.Repeat("p", 120))},
+		{Key: []byte("si"), Type: TypeSet, Set: bl("1", "-2", "70000")},
+		{Key: []byte("ss"), Type: TypeSet, Set: bl("a", "b")},
+		{Key: []byte("h"), Type: TypeHash, Hash: [][2][]byte{{[]byte("f"), []byte("1")}, {[]byte("g"), []byte("v")}}},
+		{Key: []byte("hh"), Type: TypeHash, Hash: [][2][]byte{{[]byte("f"), []byte(strings.Repeat("v", 70))}}},
+		{Key: []byte("zl"), Type: TypeZSet, ZSet: []ZMember{z("a", 1), z("b", 2.5)}},
+		{Key: []byte("zs"), Type: TypeZSet, ZSet: []ZMember{z(strings.Repeat("m", 70), -1)}},
+		{Key: []byte("e"), Type: TypeString, String: []byte("x"), ExpireAtMs: farFuture},
+		{DB: 1, Key: []byte("d"), Type: TypeString, String: []byte("one")},
+	}
+}
+
+func withNoMeta(es []*Entry) []*Entry {
+	for _, e := range es {
+		e.IdleSec, e.Freq = -1, -1
+	}
+	return es
+}
+
 // fixtureFunction is the function library the fixture holds.
 const fixtureFunction = "#!lua name=cobblelib\nredis.register_function('cobble_one', function() return 1 end)"
 
 // writeFixture writes fixtureEntries, a stream with a consumer group and a
 // function library into a running Redis 7.0.
 func writeFixture(t testing.TB, ri *redisInstance) {
+	writeFixtureOf(t, ri, fixtureEntries(), 5)
+}
+
+func writeFixtureOf(t testing.TB, ri *redisInstance, es []*Entry, streamLen int) {
 	t.Helper()
 	ctx := context.Background()
 	c := ri.client
 	must(t, c.Do(ctx, "DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100").Err())
-	writeEntries(t, ri, fixtureEntries())
-	for i := 1; i <= 5; i++ {
+	writeEntries(t, ri, es)
+	for i := 1; i <= streamLen; i++ {
 		must(t, c.XAdd(ctx, &redis.XAddArgs{Stream: "stream:s", ID: fmt.Sprintf("%d-1", i), Values: []string{"f", "v" + strconv.Itoa(i)}}).Err())
 	}
 	must(t, c.XGroupCreate(ctx, "stream:s", "grp", "0").Err())
@@ -191,9 +224,13 @@ func readFixture(t testing.TB, name string) []byte {
 // checkCompactFile checks a file holding the fixture data, as recorded or
 // as written live.
 func checkCompactFile(t *testing.T, file []byte) {
+	checkFixtureFile(t, file, fixtureEntries(), 3)
+}
+
+func checkFixtureFile(t *testing.T, file []byte, want []*Entry, expires int) {
 	t.Helper()
 	c, sum := decodeAll(t, file, DecodeOptions{SkipUnsupported: true})
-	sameEntries(t, c.entries, fixtureEntries())
+	sameEntries(t, c.entries, withNoMeta(want))
 	for _, typ := range fixtureEncodings {
 		if sum.Encodings[typ] == 0 {
 			t.Errorf("file has no %s value; encodings %v", typ, sum.Encodings)
@@ -217,8 +254,8 @@ func checkCompactFile(t *testing.T, file []byte) {
 	if got := c.resize[0]; got[0] != uint64(sum.Keys[TypeString]+1) && got[0] == 0 {
 		t.Errorf("resizedb of db 0: %v", got)
 	}
-	if sum.Expires != 3 {
-		t.Errorf("Summary.Expires = %d, want 3", sum.Expires)
+	if sum.Expires != expires {
+		t.Errorf("Summary.Expires = %d, want %d", sum.Expires, expires)
 	}
 	for _, e := range c.entries {
 		if e.IdleSec != -1 || e.Freq != -1 {
@@ -234,12 +271,19 @@ func checkCompactFile(t *testing.T, file []byte) {
 
 func TestFixtures_Compact(t *testing.T) {
 	checkCompactFile(t, readFixture(t, "redis70_compact.rdb"))
+	checkFixtureFile(t, readFixture(t, "redis70_small.rdb"), smallFixtureEntries(), 1)
 }
 
 func TestDecode_LiveRedis(t *testing.T) {
 	ri := startRedis(t, t.TempDir(), "--enable-debug-command", "yes")
 	writeFixture(t, ri)
 	checkCompactFile(t, ri.save(t))
+}
+
+func writeSmallFixture(t testing.TB) []byte {
+	ri := startRedis(t, t.TempDir(), "--enable-debug-command", "yes")
+	writeFixtureOf(t, ri, smallFixtureEntries(), 2)
+	return ri.save(t)
 }
 
 // The LFU and LRU fixtures hold FREQ and IDLE opcodes.
@@ -272,6 +316,7 @@ func TestFixtures_Regenerate(t *testing.T) {
 	ri := startRedis(t, t.TempDir(), "--enable-debug-command", "yes")
 	writeFixture(t, ri)
 	writeTestdata(t, "redis70_compact.rdb", ri.save(t))
+	writeTestdata(t, "redis70_small.rdb", writeSmallFixture(t))
 	for _, policy := range []string{"lfu", "lru"} {
 		ri := startRedis(t, t.TempDir(), "--maxmemory-policy", "allkeys-"+policy)
 		ctx := context.Background()

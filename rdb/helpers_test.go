@@ -376,3 +376,11 @@ func sortedCopy(s []string) []string {
 	slices.Sort(c)
 	return c
 }
+
+// nopHandler discards everything.
+type nopHandler struct{}
+
+func (nopHandler) Aux(k, v []byte) error                      { return nil }
+func (nopHandler) ResizeDB(db int, size, exp uint64) error    { return nil }
+func (nopHandler) Entry(e *Entry) error                       { return nil }
+func (nopHandler) Skipped(db int, key []byte, t string) error { return nil }

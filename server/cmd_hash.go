@@ -341,7 +341,7 @@ func parseRandCount(c *Call, i int) (int64, error) {
 		return 0, err
 	}
 	if n == math.MinInt64 {
-		return 0, errRandCountRange
+		return 0, errLongRange
 	}
 	return n, nil
 }
@@ -371,7 +371,7 @@ func cmdHRandField(c *Call) error {
 	case len(c.Args) == 4:
 		withValues = true
 		if count < -math.MaxInt64/2 || count > math.MaxInt64/2 {
-			return errValueOutOfRange
+			return errValueRange
 		}
 	}
 	fields, vals, err := c.Txn.HRandField(c.DB, key, count)

@@ -47,6 +47,8 @@ type Conn struct {
 	subscribed atomic.Int32 // number of subscriptions, for dispatch
 	proto      atomic.Int32 // 2 or 3, for goroutines that write pushes
 
+	replica *replicaInfo // set by REPLCONF/PSYNC: this client is a replica
+
 	blockedReq atomic.Pointer[blockedReq] // set by the executor while parked
 	watched    []watchEntry               // WATCHed keys (connection goroutine)
 	watchDirty atomic.Bool                // a WATCHed key changed (set by the executor)

@@ -56,7 +56,20 @@ func (c *Conn) dispatch(args [][]byte) (*Call, bool) {
 		c.reply.Simple("QUEUED")
 		return nil, false
 	}
+	if cmd.Flags&FlagWrite != 0 && s.replicaReadOnly() {
+		c.rejectInMulti(errReadOnly)
+		return nil, false
+	}
+	if s.isReplica() && !s.cfg.Bool("replica-serve-stale-data") && cmd.Flags&FlagStale == 0 && !s.linkState().Up {
+		c.rejectInMulti(errMasterDown)
+		return nil, false
+	}
 	if cmd.Flags&FlagWrite != 0 {
+		if n := s.cfg.Int("min-replicas-to-write"); n > 0 && !s.isReplica() &&
+			int64(s.goodReplicas(time.Duration(s.cfg.Int("min-replicas-max-lag"))*time.Second)) < n {
+			c.rejectInMulti(errNoReplicas)
+			return nil, false
+		}
 		if err := s.aof.LastError(); err != nil {
 			c.reply.Error(errMisconf.Error() + err.Error())
 			return nil, false

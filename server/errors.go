@@ -154,12 +154,18 @@ var (
 	errAtLeastOneKey   = func(cmd string) *Error { return errf("at least 1 input key is needed for '%s' command", cmd) }
 )
 
-// Hash command errors.
+// Hash and set errors.
 var (
-	errHashNotInteger  = &Error{"ERR", "hash value is not an integer"}
-	errHashNotFloat    = &Error{"ERR", "hash value is not a float"}
-	errNaNOrInfinity   = &Error{"ERR", "increment would produce NaN or Infinity"}
-	errInvalidCursor   = &Error{"ERR", "invalid cursor"}
-	errRandCountRange  = &Error{"ERR", "value is out of range"}
-	errValueOutOfRange = &Error{"ERR", "value is out of range"}
+	errHashNotInteger = &Error{"ERR", "hash value is not an integer"}
+	errHashNotFloat   = &Error{"ERR", "hash value is not a float"}
+	errNaNOrInfinity  = &Error{"ERR", "value is NaN or Infinity"}
+	errInvalidCursor  = &Error{"ERR", "invalid cursor"}
+	errNumKeysArgs    = &Error{"ERR", "Number of keys can't be greater than number of args"}
+)
+
+// Replication errors.
+var (
+	errReadOnly   = &Error{"READONLY", "You can't write against a read only replica."}
+	errMasterDown = &Error{"MASTERDOWN", "Link with MASTER is down and replica-serve-stale-data is set to 'no'."}
+	errNoReplicas = &Error{"NOREPLICAS", "Not enough good replicas to write."}
 )

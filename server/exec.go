@@ -27,6 +27,10 @@ type execReq struct {
 
 	parked *blockedReq // set while a blocking call waits
 	retry  bool        // a parked request being tried again
+
+	replRaw  []byte     // a replica applying its master's stream: bytes to log verbatim
+	replCmds [][][]byte // … and the commands in them
+	replErr  error
 }
 
 // executor is the one goroutine that applies writes, in order. It runs a
@@ -121,9 +125,10 @@ func (e *executor) loop() {
 		case first = <-e.ch:
 		case <-tick.C:
 			e.s.stats.sampleOps()
-			if !e.expireOff {
+			if !e.expireOff && !e.s.isReplica() {
 				e.activeExpire()
 			}
+			e.pingReplicas()
 			end := e.s.aof.EndOffset()
 			if end-checkpointFrom > 16<<20 || (end > checkpointFrom && time.Since(lastCheckpoint) > 10*time.Second) {
 				e.checkpoint()
@@ -184,10 +189,17 @@ func (e *executor) group(reqs []*execReq) {
 func (e *executor) commitGroup(reqs []*execReq) []engine.Touched {
 	s := e.s
 	txn := s.db.WriteTxn()
+	// A replica never expires keys on its own: its master's DELs do.
+	txn.NoExpire = s.isReplica()
 	e.buf = e.buf[:0]
 	e.notes = e.notes[:0]
 	startDB := e.lastDB
 	for _, r := range reqs {
+		if r.replCmds != nil {
+			txn.NoExpire = true
+			e.applyReplicated(txn, r)
+			continue
+		}
 		if r.task != nil {
 			r.task(txn)
 			eng := txn.TakeEffects()
@@ -217,6 +229,9 @@ func (e *executor) commitGroup(reqs []*execReq) []engine.Touched {
 		e.lastDB = startDB
 		touched = nil
 		for _, r := range reqs {
+			if r.replCmds != nil {
+				r.replErr = err
+			}
 			if r.conn == nil {
 				continue
 			}

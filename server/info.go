@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -295,6 +296,9 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.int("total_net_output_bytes", st.netOutput.Load())
 	w.int("rejected_connections", st.rejectedConns.Load())
 	w.int("expired_keys", st.expiredKeys.Load())
+	w.int("sync_full", s.repl.fullSyncs.Load())
+	w.int("sync_partial_ok", s.repl.partialOK.Load())
+	w.int("sync_partial_err", s.repl.partialErr.Load())
 	w.int("keyspace_hits", st.keyspaceHits.Load())
 	w.int("keyspace_misses", st.keyspaceMiss.Load())
 	ps := &s.pubsub
@@ -327,15 +331,64 @@ func (s *Server) opsPerSec() int64 {
 
 func (s *Server) infoReplication(w *infoWriter) {
 	start, end := s.aof.StartOffset(), s.aof.EndOffset()
-	w.str("role", "master")
-	w.int("connected_slaves", 0)
-	w.str("master_failover_state", "no-failover")
-	// The log is the replication stream; until replication keeps its own
-	// replid, the run id names this history.
-	w.str("master_replid", s.runID)
-	w.str("master_replid2", strings.Repeat("0", 40))
+	r := &s.repl
+	r.mu.Lock()
+	role, host, port := r.role, r.masterHost, r.masterPort
+	replid, replid2, second := r.replid, r.replid2, r.secondOffset
+	type rep struct {
+		ip        string
+		port      int
+		state     string
+		ack, last int64
+	}
+	var reps []rep
+	for _, x := range r.replicas {
+		reps = append(reps, rep{x.ip, x.port, x.state, x.ack.Load(), x.lastAck.Load()})
+	}
+	r.mu.Unlock()
+	w.str("role", role)
+	if role == "slave" {
+		st := s.linkState()
+		w.str("master_host", host)
+		w.str("master_port", port)
+		if st.Up {
+			w.str("master_link_status", "up")
+		} else {
+			w.str("master_link_status", "down")
+		}
+		lastIO := int64(-1)
+		if !st.LastIO.IsZero() {
+			lastIO = int64(time.Since(st.LastIO).Seconds())
+		}
+		w.int("master_last_io_seconds_ago", lastIO)
+		w.int("master_sync_in_progress", b2i(st.SyncInProgess))
+		w.int("slave_read_repl_offset", end)
+		w.int("slave_repl_offset", end)
+		if st.SyncInProgess {
+			w.int("master_sync_total_bytes", st.SyncTotal)
+			w.int("master_sync_read_bytes", st.SyncBytes)
+			w.int("master_sync_left_bytes", max(st.SyncTotal-st.SyncBytes, -1))
+		}
+		if !st.Up {
+			w.int("master_link_down_since_seconds", int64(time.Since(st.DownSince).Seconds()))
+		}
+		w.int("slave_priority", s.cfg.Int("replica-priority"))
+		w.int("slave_read_only", b2i(s.cfg.Bool("replica-read-only")))
+		w.int("replica_announced", 1)
+	}
+	sort.Slice(reps, func(i, j int) bool { return reps[i].port < reps[j].port })
+	w.int("connected_slaves", int64(len(reps)))
+	now := time.Now().UnixMilli()
+	for i, x := range reps {
+		w.str("slave"+strconv.Itoa(i), fmt.Sprintf("ip=%s,port=%d,state=%s,offset=%d,lag=%d", x.ip, x.port, x.state, x.ack, (now-x.last)/1000))
+	}
+	if role == "master" {
+		w.str("master_failover_state", "no-failover")
+	}
+	w.str("master_replid", replid)
+	w.str("master_replid2", replid2)
 	w.int("master_repl_offset", end)
-	w.int("second_repl_offset", -1)
+	w.int("second_repl_offset", second)
 	// The log on disk is the backlog, so it is always there.
 	w.int("repl_backlog_active", 1)
 	w.int("repl_backlog_size", s.cfg.Bytes("repl-backlog-size"))

@@ -64,6 +64,7 @@ type Server struct {
 	monitors monitors
 	watches  watchRegistry
 	pubsub   pubsub
+	repl     replState
 
 	requirePass atomic.Pointer[string]
 	limits      atomic.Pointer[Limits]
@@ -134,6 +135,12 @@ func New(cfg *config.Config, logger *slog.Logger, hooks Hooks) (*Server, error) 
 	}
 	s.exec = newExecutor(s)
 	s.registerConfigHooks()
+	if err := s.initReplication(); err != nil {
+		s.exec.close()
+		s.db.Close()
+		s.aof.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -323,10 +330,16 @@ func (s *Server) Close() error {
 	if s.ln != nil {
 		s.ln.Close()
 	}
+	s.repl.mu.Lock()
+	link := s.repl.link
+	s.repl.mu.Unlock()
 	for _, c := range s.conns {
 		c.nc.Close()
 	}
 	s.mu.Unlock()
+	if link != nil {
+		link.Stop()
+	}
 	s.wg.Wait()
 	s.exec.close()
 	err := errors.Join(s.aof.Sync(), s.db.Close(), s.aof.Close())

@@ -115,7 +115,7 @@ var table = newIndex([]*Directive{
 		Doc: "Data directory; CONFIG GET shows it as an absolute path. cobble's default is ./data where Redis's is ./ ."},
 
 	// Replication.
-	{Name: "replicaof", Aliases: []string{"slaveof"}, Kind: Special, Support: NotYet, multi: true, parse: parseReplicaof, lines: replicaofLines,
+	{Name: "replicaof", Aliases: []string{"slaveof"}, Kind: Special, Support: Honored, multi: true, parse: parseReplicaof, lines: replicaofLines,
 		Doc: "Replicate the master at <host> <port>; 'no one' means none."},
 	{Name: "masterauth", Kind: String, Mutable: true, Sensitive: true, Support: Honored, Doc: "Password to authenticate to the master."},
 	{Name: "masteruser", Kind: String, Mutable: true, Sensitive: true, Support: Honored, Doc: "User name to authenticate to the master."},
