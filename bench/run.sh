@@ -6,6 +6,8 @@
 #   FSYNC=always bash bench/run.sh   # appendfsync always on both
 #   N=200000 TESTS=set,get PIPES="1 16" SIZES=64 bash bench/run.sh
 #   RESTART_KEYS="1000000 5000000" bash bench/run.sh restart
+#   MEM_KEYS=2000000 MEM_VALUE=1000 MEM_CACHE=64mb bash bench/run.sh memory
+#   bash bench/run.sh all
 #
 # Requires redis-server, redis-cli and redis-benchmark (apt-get install
 # redis-server redis-tools). Everything runs on 127.0.0.1.
@@ -145,10 +147,46 @@ restart() {
   done
 }
 
+# memory: a data set several times the block cache, served with bounded RSS.
+memory() {
+  keys=${MEM_KEYS:-2000000}
+  size=${MEM_VALUE:-1000}
+  cache=${MEM_CACHE:-64mb}
+  {
+    echo "## bounded memory: $keys keys x $size bytes, cache-size $cache"
+    echo
+  } | tee -a "$OUT"
+  rm -rf "$work/cobble"; mkdir -p "$work/cobble"
+  "$work/cobble-server" --port "$COBBLE_PORT" --bind 127.0.0.1 --dir "$work/cobble" \
+    --appendonly yes --appendfsync everysec --save "" --cache-size "$cache" --loglevel warning >"$work/cobble/log" 2>&1 &
+  cobble_pid=$!; pids+=("$cobble_pid")
+  wait_ready "$COBBLE_PORT"
+  awk -v n="$keys" -v sz="$size" 'BEGIN {
+    v = sprintf("%0" sz "d", 0)
+    for (i = 0; i < n; i++) { k = "key:" i; printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(k), k, sz, v }
+  }' | redis-cli -p "$COBBLE_PORT" --pipe >/dev/null
+  sleep 2
+  data_mb=$(( keys * size / 1048576 ))
+  rss1=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$cobble_pid/status)
+  redis-benchmark -p "$COBBLE_PORT" -t get -n "$N" -c "$CLIENTS" -r "$keys" -q >/dev/null 2>&1 || true
+  rss2=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$cobble_pid/status)
+  hwm=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$cobble_pid/status)
+  disk=$(du -sm "$work/cobble" | cut -f1)
+  {
+    echo "| data set | RSS after load | RSS after random GETs | peak RSS | disk |"
+    echo "|---|---|---|---|---|"
+    echo "| ${data_mb} MB | ${rss1} MB | ${rss2} MB | ${hwm} MB | ${disk} MB |"
+    echo
+    echo "per million keys: disk $(( disk * 1000000 / keys )) MB, RSS $(( rss2 * 1000000 / keys )) MB"
+  } | tee -a "$OUT"
+  stop "$cobble_pid" "$COBBLE_PORT"
+}
+
 case "$MODE" in
   throughput) throughput ;;
   restart) : > "$OUT"; restart ;;
-  all) throughput; echo >> "$OUT"; restart ;;
+  memory) : > "$OUT"; memory ;;
+  all) throughput; echo >> "$OUT"; restart; echo >> "$OUT"; memory ;;
   *) echo "usage: $0 [throughput|restart|all]" >&2; exit 2 ;;
 esac
 echo "results in $OUT"

@@ -282,7 +282,7 @@ func TestConfig_Unsupported(t *testing.T) {
 		{"", ""},
 		{"cluster-enabled no\nreplicaof no one\nunixsocket \"\"\n", ""},
 		{"port 1\ncluster-enabled yes\n", "cobble does not support 'cluster-enabled yes' yet (test.conf:2)"},
-		{"replicaof 127.0.0.1 6380\n", "cobble does not support 'replicaof 127.0.0.1 6380' yet (test.conf:1)"},
+		{"replicaof 127.0.0.1 6380\n", ""}, // replication is supported
 		{"unixsocket /tmp/redis.sock\n", "cobble does not support 'unixsocket /tmp/redis.sock' yet (test.conf:1)"},
 		{"rename-command FLUSHALL \"\"\nrename-command KEYS x\n", "cobble does not support 'rename-command FLUSHALL \"\"' yet (test.conf:2)"},
 		{"tls-port 6380\n", "cobble does not support 'tls-port 6380' yet (test.conf:1)"},
