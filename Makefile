@@ -29,6 +29,8 @@ fuzz:
 	$(GO) test ./aof -run '^$$' -fuzz '^FuzzOpenSegment$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./engine -run '^$$' -fuzz '^FuzzDecodeKey$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./server/config -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rdb -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./rdb -run '^$$' -fuzz '^FuzzParseDumpPayload$$' -fuzztime $(FUZZTIME)
 
 bench: build
 	bash bench/run.sh

@@ -92,21 +92,22 @@ func TestDecode_FlippedBytes(t *testing.T) {
 	for name, file := range corpusFiles(t) {
 		noCRC := append([]byte(nil), file...)
 		binary.LittleEndian.PutUint64(noCRC[len(noCRC)-8:], 0)
+		b := make([]byte, len(file))
 		for i := 9; i < len(file); i++ {
 			for _, x := range []byte{0x01, 0x80, 0xFF} {
-				b := append([]byte(nil), file...)
+				copy(b, file)
 				b[i] ^= x
 				_, err := Decode(bytes.NewReader(b), nopHandler{}, DecodeOptions{SkipUnsupported: true})
 				if err == nil {
 					t.Fatalf("%s: byte %d ^ %#x not detected", name, i, x)
 				}
 				checkError(t, name, err, len(b))
-				if i < len(file)-8 {
-					b := append([]byte(nil), noCRC...)
-					b[i] ^= x
-					if _, err := Decode(bytes.NewReader(b), nopHandler{}, DecodeOptions{SkipUnsupported: true}); err != nil {
-						checkError(t, name, err, len(b))
-					}
+			}
+			if i < len(file)-8 {
+				copy(b, noCRC)
+				b[i] ^= 0x7F
+				if _, err := Decode(bytes.NewReader(b), nopHandler{}, DecodeOptions{SkipUnsupported: true}); err != nil {
+					checkError(t, name, err, len(b))
 				}
 			}
 		}

@@ -10,7 +10,8 @@ import (
 )
 
 // Handler receives what Decode reads, in file order. An error it returns
-// stops Decode, which returns it wrapped.
+// stops Decode, which returns it wrapped. NB: every slice a Handler is given
+// is only valid until the method returns; Decode reuses the memory.
 type Handler interface {
 	// Aux receives an AUX field (redis-ver, ctime, repl-id, …).
 	Aux(key, val []byte) error
@@ -116,8 +117,23 @@ func Decode(r io.Reader, h Handler, opts DecodeOptions) (Summary, error) {
 	d := newDecoder(newReader(r, 0), opts)
 	d.h = h
 	err := d.decodeFile()
+	return d.summary(), err
+}
+
+// summary completes d.sum with the counts kept in arrays while decoding.
+func (d *decoder) summary() Summary {
+	for t, n := range d.keys {
+		if n > 0 {
+			d.sum.Keys[Type(t)] = n
+		}
+	}
+	for t, n := range d.encs {
+		if n > 0 {
+			d.sum.Encodings[ObjectType(t)] = n
+		}
+	}
 	d.sum.Bytes = d.r.off()
-	return d.sum, err
+	return d.sum
 }
 
 type decoder struct {
@@ -137,6 +153,8 @@ type decoder struct {
 	e        Entry
 	sum      Summary
 	warnings int
+	keys     [TypeHash + 1]int // per-key counts, copied into sum at the end
+	encs     [256]int
 }
 
 func newDecoder(r *reader, opts DecodeOptions) *decoder {
@@ -247,11 +265,13 @@ func (d *decoder) decodeFile() error {
 	}
 }
 
-// noZeroExpiry keeps an expiry time of exactly 0 ms (1970) distinguishable
-// from "no expiry": it is long past either way.
+// noZeroExpiry keeps an expiry time at or before the epoch (0 ms, or a
+// negative value) distinguishable from "no expiry" (0 in an Entry) and
+// positive, so that "ExpireAtMs > 0 && ExpireAtMs <= now" finds every
+// expired key: it becomes 1, long past like the original.
 func noZeroExpiry(ms int64) int64 {
-	if ms == 0 {
-		return -1
+	if ms <= 0 {
+		return 1
 	}
 	return ms
 }
@@ -414,7 +434,7 @@ func (d *decoder) readKey(opOff int64, t ObjectType, db int, expireAt, idle int6
 	if err != nil {
 		return keyError(err, db, key, t)
 	}
-	d.sum.Encodings[t]++
+	d.encs[t]++
 	switch kind {
 	case kindEmpty:
 		d.sum.EmptyKeys++
@@ -426,7 +446,7 @@ func (d *decoder) readKey(opOff int64, t ObjectType, db int, expireAt, idle int6
 	case kindEntry:
 		e := &d.e
 		e.DB, e.Key, e.ExpireAtMs, e.IdleSec, e.Freq, e.Encoding = db, key, expireAt, idle, freq, t
-		d.sum.Keys[e.Type]++
+		d.keys[e.Type]++
 		if expireAt != 0 {
 			d.sum.Expires++
 		}
@@ -581,394 +601,4 @@ func (d *decoder) resetEntry() {
 		d.hashExp = nil
 	}
 	d.hashExp = d.hashExp[:0]
-}
-
-// charge accounts n more bytes to the current key.
-func (d *decoder) charge(n uint64) error {
-	if n > uint64(d.maxAlloc) || d.keyBytes+int64(n) > d.maxAlloc {
-		return d.r.errorf(ErrLimit, "value needs more than %d bytes (DecodeOptions.MaxAlloc)", d.maxAlloc)
-	}
-	d.keyBytes += int64(n)
-	return nil
-}
-
-// elemOverhead is what one element costs besides its bytes (a slice header).
-const elemOverhead = 24
-
-// blobAt says where a blob (ziplist, listpack, intset, zipmap) is in the
-// input, so that errors found inside it carry an input offset.
-type blobAt struct {
-	off int64 // input offset of the blob's first byte; of its string header when lzf
-	lzf bool  // the blob was LZF-compressed: positions in it are not input offsets
-}
-
-func (a blobAt) errorf(pos int, format string, args ...any) *Error {
-	msg := fmt.Sprintf(format, args...)
-	if a.lzf {
-		return &Error{Offset: a.off, Kind: ErrCorrupt, Msg: fmt.Sprintf("%s (at byte %d of the LZF-compressed value)", msg, pos)}
-	}
-	return &Error{Offset: a.off + int64(pos), Kind: ErrCorrupt, Msg: msg}
-}
-
-// readBlob reads a string holding an encoded structure.
-func (d *decoder) readBlob() ([]byte, blobAt, error) {
-	at := blobAt{off: d.r.off()}
-	b, err := d.readString()
-	if err != nil {
-		return nil, at, err
-	}
-	if d.lastRaw {
-		at.off = d.r.off() - int64(len(b))
-	} else {
-		at.lzf = true
-	}
-	return b, at, nil
-}
-
-// readString reads a string of any encoding into the arena.
-func (d *decoder) readString() ([]byte, error) {
-	h, err := d.r.readStringHeader()
-	if err != nil {
-		return nil, err
-	}
-	d.lastRaw = h.kind == strRaw
-	switch h.kind {
-	case strInt:
-		return d.intBytes(h.ival), nil
-	case strLZF:
-		return d.readLZF(h.clen, h.ulen)
-	}
-	if err := d.checkLeft(h.n, "string"); err != nil {
-		return nil, err
-	}
-	if err := d.charge(h.n); err != nil {
-		return nil, err
-	}
-	start := len(d.arena)
-	d.arena, err = d.readChunked(d.arena, h.n)
-	if err != nil {
-		return nil, err
-	}
-	return d.arena[start:len(d.arena):len(d.arena)], nil
-}
-
-// checkLeft fails when n bytes cannot follow because the input is shorter.
-func (d *decoder) checkLeft(n uint64, what string) error {
-	if rem := d.r.remaining(); rem >= 0 && n > uint64(rem) {
-		return d.r.corruptf("%s of %d bytes runs past the end of the input (%d bytes left)", what, n, rem)
-	}
-	return nil
-}
-
-// readChunked appends n input bytes to buf. It grows buf as bytes arrive,
-// so a length that lies about an input of unknown size costs at most about
-// twice what was actually read.
-func (d *decoder) readChunked(buf []byte, n uint64) ([]byte, error) {
-	const chunk = 1 << 20
-	for n > 0 {
-		c := int(min(n, chunk))
-		start := len(buf)
-		buf = growLen(buf, c)
-		if err := d.r.readFull(buf[start:]); err != nil {
-			return buf[:start], err
-		}
-		n -= uint64(c)
-	}
-	return buf, nil
-}
-
-func (d *decoder) readLZF(clen, ulen uint64) ([]byte, error) {
-	if ulen > clen*lzfMaxRatio {
-		return nil, d.r.corruptf("lzf string of %d bytes cannot expand to %d bytes", clen, ulen)
-	}
-	if err := d.checkLeft(clen, "lzf string"); err != nil {
-		return nil, err
-	}
-	if err := d.charge(clen + ulen); err != nil {
-		return nil, err
-	}
-	at := d.r.off()
-	var err error
-	if d.lzfBuf, err = d.readChunked(d.lzfBuf[:0], clen); err != nil {
-		return nil, err
-	}
-	start := len(d.arena)
-	d.arena = growLen(d.arena, int(ulen))
-	out := d.arena[start:len(d.arena):len(d.arena)]
-	if err := lzfDecompress(out, d.lzfBuf); err != nil {
-		return nil, &Error{Offset: at, Kind: ErrCorrupt, Msg: err.Error()}
-	}
-	if cap(d.lzfBuf) > 16<<20 {
-		d.lzfBuf = nil
-	}
-	return out, nil
-}
-
-// intBytes returns v in decimal, in the arena.
-func (d *decoder) intBytes(v int64) []byte {
-	start := len(d.arena)
-	d.arena = strconv.AppendInt(d.arena, v, 10)
-	return d.arena[start:len(d.arena):len(d.arena)]
-}
-
-func (d *decoder) readPlainList() (objectKind, string, error) {
-	n, err := d.r.readCount("list length")
-	if err != nil {
-		return 0, "", err
-	}
-	for i := uint64(0); i < n; i++ {
-		s, err := d.readElem()
-		if err != nil {
-			return 0, "", err
-		}
-		d.e.List = append(d.e.List, s)
-	}
-	return d.done(n == 0)
-}
-
-func (d *decoder) readPlainSet() (objectKind, string, error) {
-	n, err := d.r.readCount("set size")
-	if err != nil {
-		return 0, "", err
-	}
-	for i := uint64(0); i < n; i++ {
-		s, err := d.readElem()
-		if err != nil {
-			return 0, "", err
-		}
-		d.e.Set = append(d.e.Set, s)
-	}
-	if err := d.checkUnique(len(d.e.Set), func(i int) []byte { return d.e.Set[i] }, "set member"); err != nil {
-		return 0, "", err
-	}
-	return d.done(n == 0)
-}
-
-func (d *decoder) readPlainHash() (objectKind, string, error) {
-	n, err := d.r.readCount("hash size")
-	if err != nil {
-		return 0, "", err
-	}
-	for i := uint64(0); i < n; i++ {
-		f, err := d.readElem()
-		if err != nil {
-			return 0, "", err
-		}
-		v, err := d.readElem()
-		if err != nil {
-			return 0, "", err
-		}
-		d.e.Hash = append(d.e.Hash, [2][]byte{f, v})
-	}
-	if err := d.checkUniqueFields(); err != nil {
-		return 0, "", err
-	}
-	return d.done(n == 0)
-}
-
-func (d *decoder) readPlainZSet(binaryScores bool) (objectKind, string, error) {
-	n, err := d.r.readCount("zset size")
-	if err != nil {
-		return 0, "", err
-	}
-	for i := uint64(0); i < n; i++ {
-		m, err := d.readElem()
-		if err != nil {
-			return 0, "", err
-		}
-		at := d.r.off()
-		var score float64
-		if binaryScores {
-			v, err := d.r.uint64LE()
-			if err != nil {
-				return 0, "", err
-			}
-			score = math.Float64frombits(v)
-		} else if score, err = d.readStringDouble(); err != nil {
-			return 0, "", err
-		}
-		if math.IsNaN(score) {
-			return 0, "", &Error{Offset: at, Kind: ErrCorrupt, Msg: "zset score is NaN"}
-		}
-		d.e.ZSet = append(d.e.ZSet, ZMember{Member: m, Score: score})
-	}
-	if err := d.checkUnique(len(d.e.ZSet), func(i int) []byte { return d.e.ZSet[i].Member }, "zset member"); err != nil {
-		return 0, "", err
-	}
-	return d.done(n == 0)
-}
-
-// readStringDouble reads a score of the old zset type: a length byte
-// (253 NaN, 254 +inf, 255 -inf) and that many ASCII characters.
-func (d *decoder) readStringDouble() (float64, error) {
-	at := d.r.off()
-	n, err := d.r.byte1()
-	if err != nil {
-		return 0, err
-	}
-	switch n {
-	case 253:
-		return math.NaN(), nil
-	case 254:
-		return math.Inf(1), nil
-	case 255:
-		return math.Inf(-1), nil
-	}
-	b, err := d.r.take(int(n))
-	if err != nil {
-		return 0, err
-	}
-	f, perr := strconv.ParseFloat(string(b), 64)
-	if perr != nil {
-		return 0, &Error{Offset: at, Kind: ErrCorrupt, Msg: fmt.Sprintf("bad zset score %q", b)}
-	}
-	return f, nil
-}
-
-// readElem reads one element of a collection, charging its slice header.
-func (d *decoder) readElem() ([]byte, error) {
-	if err := d.charge(elemOverhead); err != nil {
-		return nil, err
-	}
-	return d.readString()
-}
-
-// readHashMetadata reads a hash with field expiry times (Redis 7.4+): the
-// smallest expiry (GA format only), the field count, then per field a TTL
-// (0 none; GA: relative to the smallest, plus one; pre-GA: absolute), the
-// field and the value.
-func (d *decoder) readHashMetadata(ga bool) (objectKind, string, error) {
-	var minExpire uint64
-	if ga {
-		v, err := d.r.uint64LE()
-		if err != nil {
-			return 0, "", err
-		}
-		minExpire = v
-	}
-	n, err := d.r.readCount("hash size")
-	if err != nil {
-		return 0, "", err
-	}
-	anyTTL := false
-	for i := uint64(0); i < n; i++ {
-		at := d.r.off()
-		ttl, err := d.r.readCount("hash field ttl")
-		if err != nil {
-			return 0, "", err
-		}
-		exp := ttl
-		if ga && ttl != 0 {
-			exp = ttl + minExpire - 1
-		}
-		if exp > hashExpireMax || (ga && ttl != 0 && exp < minExpire) {
-			return 0, "", &Error{Offset: at, Kind: ErrCorrupt, Msg: fmt.Sprintf("bad hash field expiry %d", exp)}
-		}
-		f, err := d.readElem()
-		if err != nil {
-			return 0, "", err
-		}
-		v, err := d.readString()
-		if err != nil {
-			return 0, "", err
-		}
-		d.e.Hash = append(d.e.Hash, [2][]byte{f, v})
-		d.hashExp = append(d.hashExp, int64(exp))
-		anyTTL = anyTTL || exp != 0
-	}
-	if anyTTL {
-		d.e.HashExpireAtMs = d.hashExp
-	}
-	if err := d.checkUniqueFields(); err != nil {
-		return 0, "", err
-	}
-	return d.done(n == 0)
-}
-
-// hashExpireMax is the largest field expiry time Redis accepts (48 bits).
-const hashExpireMax = 1<<48 - 1
-
-// readValkeyHash2 reads Valkey's hash with field expiry (type 22 in RDB
-// 80+): count, then field, value and an 8-byte expiry in ms (-1 none).
-func (d *decoder) readValkeyHash2() (objectKind, string, error) {
-	n, err := d.r.readCount("hash size")
-	if err != nil {
-		return 0, "", err
-	}
-	anyTTL := false
-	for i := uint64(0); i < n; i++ {
-		f, err := d.readElem()
-		if err != nil {
-			return 0, "", err
-		}
-		v, err := d.readString()
-		if err != nil {
-			return 0, "", err
-		}
-		u, err := d.r.uint64LE()
-		if err != nil {
-			return 0, "", err
-		}
-		exp := int64(u)
-		switch {
-		case exp < 0: // -1: no expiry
-			exp = 0
-		case exp > hashExpireMax:
-			return 0, "", d.r.corruptf("bad hash field expiry %d", exp)
-		case exp == 0: // long past, but 0 means "none" in an Entry
-			exp, anyTTL = 1, true
-		default:
-			anyTTL = true
-		}
-		d.e.Hash = append(d.e.Hash, [2][]byte{f, v})
-		d.hashExp = append(d.hashExp, exp)
-	}
-	if anyTTL {
-		d.e.HashExpireAtMs = d.hashExp
-	}
-	if err := d.checkUniqueFields(); err != nil {
-		return 0, "", err
-	}
-	return d.done(n == 0)
-}
-
-func (d *decoder) done(empty bool) (objectKind, string, error) {
-	if empty {
-		return kindEmpty, "", nil
-	}
-	return kindEntry, "", nil
-}
-
-func (d *decoder) checkUniqueFields() error {
-	return d.checkUnique(len(d.e.Hash), func(i int) []byte { return d.e.Hash[i][0] }, "hash field")
-}
-
-// checkUnique fails on a repeated element, as Redis does when loading.
-func (d *decoder) checkUnique(n int, at func(int) []byte, what string) error {
-	if n < 2 {
-		return nil
-	}
-	if n <= 8 {
-		for i := 1; i < n; i++ {
-			for j := 0; j < i; j++ {
-				if bytes.Equal(at(i), at(j)) {
-					return d.r.corruptf("duplicate %s %q", what, clip(at(i)))
-				}
-			}
-		}
-		return nil
-	}
-	if d.seen == nil || len(d.seen) > 4096 {
-		d.seen = make(map[string]struct{}, n)
-	} else {
-		clear(d.seen)
-	}
-	for i := 0; i < n; i++ {
-		b := at(i)
-		if _, dup := d.seen[string(b)]; dup {
-			return d.r.corruptf("duplicate %s %q", what, clip(b))
-		}
-		d.seen[string(b)] = struct{}{}
-	}
-	return nil
 }

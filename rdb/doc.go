@@ -40,10 +40,13 @@
 //
 // Lengths use the top two bits of their first byte (6, 14, 32 or 64 bits;
 // 11 marks a specially encoded string: an 8, 16 or 32-bit integer or an LZF
-// block). Value types and their encodings are listed on ObjectType; the
-// compact ones are described in ziplist.go, listpack.go, intset.go,
-// zipmap.go and quicklist.go, streams in stream.go, module values in
-// module.go, CRC64 in crc64.go and LZF in lzf.go.
+// block). Value types and their encodings are listed on ObjectType. Where
+// things are: decode.go (the file loop, opcodes, dispatch by type),
+// string.go (strings, LZF, memory accounting), plain.go (plain collections,
+// hashes with field expiry), ziplist.go, listpack.go, intset.go, zipmap.go
+// and quicklist.go (the compact encodings, each described in its file),
+// stream.go and module.go (skipped values), encode.go and dump.go (writing),
+// reader.go (buffered input, offsets, running CRC64), crc64.go, lzf.go.
 //
 // # Robustness
 //

@@ -49,7 +49,8 @@ type EncoderOptions struct {
 const quicklistNodeBytes = 8 << 10
 
 // Encoder writes an RDB file: Header, then any of Aux, SelectDB, ResizeDB
-// and Entry, then Finish. It is not safe for concurrent use. After an
+// and Entry, then Finish. It buffers about 64 KB (and a whole value) before
+// writing; Finish flushes. It is not safe for concurrent use. After a write
 // error every method returns that error.
 type Encoder struct {
 	w       io.Writer

@@ -108,7 +108,7 @@ type Entry struct {
 	DB         int
 	Key        []byte
 	Type       Type
-	ExpireAtMs int64 // absolute Unix time in ms; 0 means no expiry
+	ExpireAtMs int64 // absolute Unix time in ms; 0 means no expiry (Decode reports a time at or before 1970 as 1)
 	IdleSec    int64 // LRU idle time in seconds; -1 when unknown
 	Freq       int   // LFU counter (0–255); -1 when unknown
 

@@ -78,5 +78,3 @@ func clip(b []byte) []byte {
 	}
 	return b
 }
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

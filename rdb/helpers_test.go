@@ -70,18 +70,21 @@ func canon(e *Entry) string {
 	if freq <= 0 {
 		freq = -1
 	}
-	fmt.Fprintf(&b, "db=%d key=%q type=%v exp=%d idle=%d freq=%d", e.DB, e.Key, e.Type, e.ExpireAtMs, idle, freq)
+	fmt.Fprintf(&b, "db=%d key=%s type=%v exp=%d idle=%d freq=%d", e.DB, q(e.Key), e.Type, e.ExpireAtMs, idle, freq)
 	switch e.Type {
 	case TypeString:
-		fmt.Fprintf(&b, " %q", e.String)
+		b.WriteString(" " + q(e.String))
 	case TypeList:
 		for _, s := range e.List {
-			fmt.Fprintf(&b, " %q", s)
+			b.WriteString(" " + q(s))
 		}
 	case TypeSet:
-		for _, s := range sortedStrings(e.Set) {
-			fmt.Fprintf(&b, " %q", s)
+		var ms []string
+		for _, s := range e.Set {
+			ms = append(ms, q(s))
 		}
+		slices.Sort(ms)
+		b.WriteString(" " + strings.Join(ms, " "))
 	case TypeHash:
 		var ps []string
 		for i, p := range e.Hash {
@@ -89,19 +92,27 @@ func canon(e *Entry) string {
 			if e.HashExpireAtMs != nil {
 				exp = e.HashExpireAtMs[i]
 			}
-			ps = append(ps, fmt.Sprintf("%q=%q@%d", p[0], p[1], exp))
+			ps = append(ps, fmt.Sprintf("%s=%s@%d", q(p[0]), q(p[1]), exp))
 		}
 		slices.Sort(ps)
 		b.WriteString(" " + strings.Join(ps, " "))
 	case TypeZSet:
 		var ms []string
 		for _, m := range e.ZSet {
-			ms = append(ms, fmt.Sprintf("%q:%s", m.Member, strconv.FormatFloat(m.Score, 'g', -1, 64)))
+			ms = append(ms, q(m.Member)+":"+strconv.FormatFloat(m.Score, 'g', -1, 64))
 		}
 		slices.Sort(ms)
 		b.WriteString(" " + strings.Join(ms, " "))
 	}
 	return b.String()
+}
+
+// q quotes a value; a long one is shown by its length and checksum.
+func q(b []byte) string {
+	if len(b) > 200 {
+		return fmt.Sprintf("<%d bytes, crc %016x>", len(b), CRC64(b))
+	}
+	return strconv.Quote(string(b))
 }
 
 func sortedStrings(l [][]byte) []string {

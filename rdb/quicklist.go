@@ -1,5 +1,7 @@
 package rdb
 
+import "fmt"
+
 // Quicklists (lists since Redis 3.2): a count of nodes, then per node
 //
 //	type 14 (list_quicklist):   a ziplist string
@@ -35,7 +37,7 @@ func (d *decoder) readQuicklist(v2 bool) (objectKind, string, error) {
 				continue
 			case qlContainerPacked:
 			default:
-				return 0, "", &Error{Offset: at, Kind: ErrCorrupt, Msg: sprintf("unknown quicklist container %d", container)}
+				return 0, "", &Error{Offset: at, Kind: ErrCorrupt, Msg: fmt.Sprintf("unknown quicklist container %d", container)}
 			}
 		}
 		blob, bat, err := d.readBlob()
@@ -54,18 +56,30 @@ func (d *decoder) readQuicklist(v2 bool) (objectKind, string, error) {
 	return d.done(len(d.e.List) == 0)
 }
 
-// elemIter is a ziplist or listpack walker.
-type elemIter interface {
-	next() (packedElem, bool, error)
+// packIter walks a ziplist or a listpack. (A struct rather than an
+// interface, so that it stays on the stack.)
+type packIter struct {
+	lp       listpackIter
+	zl       ziplistIter
+	listpack bool
 }
 
-func (d *decoder) packedIter(b []byte, at blobAt, listpack bool) (elemIter, error) {
-	if listpack {
-		it, err := newListpackIter(b, at)
-		return &it, err
+func (p *packIter) next() (packedElem, bool, error) {
+	if p.listpack {
+		return p.lp.next()
 	}
-	it, err := newZiplistIter(b, at)
-	return &it, err
+	return p.zl.next()
+}
+
+func (d *decoder) packedIter(b []byte, at blobAt, listpack bool) (packIter, error) {
+	var err error
+	p := packIter{listpack: listpack}
+	if listpack {
+		p.lp, err = newListpackIter(b, at)
+	} else {
+		p.zl, err = newZiplistIter(b, at)
+	}
+	return p, err
 }
 
 // appendElems appends every element of a ziplist or listpack to *dst.

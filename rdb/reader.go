@@ -2,10 +2,8 @@ package rdb
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 )
 
@@ -118,8 +116,7 @@ func (r *reader) truncated(n int) error {
 }
 
 // take returns the next n bytes (n of at most a few hundred, or
-// len(r.buf)). The slice is only valid
-// until the next call on r.
+// len(r.buf)). The slice is only valid until the next call on r.
 func (r *reader) take(n int) ([]byte, error) {
 	if err := r.fill(n); err != nil {
 		return nil, err
@@ -267,19 +264,6 @@ func (r *reader) readCount(what string) (uint64, error) {
 	return n, nil
 }
 
-// readInt reads a length that must fit an int (a count of elements).
-func (r *reader) readInt(what string) (int, error) {
-	start := r.off()
-	n, err := r.readCount(what)
-	if err != nil {
-		return 0, err
-	}
-	if n > math.MaxInt32 {
-		return 0, &Error{Offset: start, Kind: ErrCorrupt, Msg: fmt.Sprintf("%s %d is out of range", what, n)}
-	}
-	return int(n), nil
-}
-
 // stringHeader is what precedes a string: its raw length, an integer, or
 // the two lengths of an LZF string.
 type stringHeader struct {
@@ -348,6 +332,3 @@ func (r *reader) skipString() error {
 	}
 	return nil
 }
-
-// isTruncated reports whether err says the input ended early.
-func isTruncated(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }

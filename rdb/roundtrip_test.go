@@ -3,6 +3,7 @@ package rdb
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -91,21 +92,27 @@ func randomEntries(rng *rand.Rand, n int) []*Entry {
 
 // Encoder output decodes to the same entries, for every option and version.
 func TestEncoder_RoundTrip(t *testing.T) {
-	es := append(encoderEntries(), randomEntries(rand.New(rand.NewPCG(7, 8)), 300)...)
-	variants := encoderVariants
+	all := append(encoderEntries(), randomEntries(rand.New(rand.NewPCG(7, 8)), 300)...)
+	small := randomEntries(rand.New(rand.NewPCG(9, 10)), 80)
+	type variant struct {
+		name string
+		opts EncoderOptions
+		es   []*Entry
+	}
+	var variants []variant
+	for _, v := range encoderVariants {
+		variants = append(variants, variant{v.name, v.opts, all})
+	}
 	for v := minEncodeVersion; v <= maxEncodeVersion; v++ {
-		variants = append(variants, struct {
-			name string
-			opts EncoderOptions
-		}{"version" + strconv.Itoa(v), EncoderOptions{Version: v}})
+		variants = append(variants, variant{"version" + strconv.Itoa(v), EncoderOptions{Version: v}, small})
 	}
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
-			file := encodeFile(t, es, v.opts)
+			file := encodeFile(t, v.es, v.opts)
 			c, sum := decodeAll(t, file, DecodeOptions{})
-			want := es
+			want := v.es
 			if v.opts.Version != 0 && v.opts.Version < 9 {
-				want = stripMeta(es) // IDLE and FREQ exist from RDB 9
+				want = stripMeta(v.es) // IDLE and FREQ exist from RDB 9
 			}
 			sameEntries(t, c.entries, want)
 			if !v.opts.NoChecksum && !sum.ChecksumChecked {
@@ -121,9 +128,15 @@ func TestEncoder_RoundTrip(t *testing.T) {
 			if wantVersion == 0 {
 				wantVersion = DefaultVersion
 			}
-			if sum.Version != wantVersion || !bytes.HasPrefix(file, []byte("REDIS000"+strconv.Itoa(wantVersion))) &&
-				!bytes.HasPrefix(file, []byte("REDIS00"+strconv.Itoa(wantVersion))) {
+			if sum.Version != wantVersion || string(file[:9]) != fmt.Sprintf("REDIS%04d", wantVersion) {
 				t.Errorf("header %q, version %d", file[:9], sum.Version)
+			}
+			zsetType := ObjZSet2
+			if wantVersion < 8 {
+				zsetType = ObjZSet
+			}
+			if sum.Encodings[zsetType] == 0 {
+				t.Errorf("no %s in version %d: %v", zsetType, wantVersion, sum.Encodings)
 			}
 		})
 	}
