@@ -11,9 +11,11 @@ build:
 	$(GO) build -o bin/ ./cmd/... ./tools/...
 
 # The full suite: unit, end-to-end, multi-process and interop tests, with
-# the race detector.
+# the race detector; then the million-element tests, which the race
+# detector makes too slow, without it.
 test:
 	$(GO) test -race -timeout 40m $(PKGS)
+	$(GO) test -timeout 20m -run 'Million' ./server ./engine
 
 test-short:
 	$(GO) test -short $(PKGS)

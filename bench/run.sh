@@ -72,7 +72,7 @@ stop() { # pid port
 bench_one() {
   redis-cli -p "$1" flushall >/dev/null
   redis-benchmark -p "$1" -t "$2" -n "$N" -c "$CLIENTS" -P "$3" -d "$4" -r "$KEYSPACE" --csv 2>/dev/null |
-    awk -F'","' 'NR>1 { gsub(/"/,""); print $2, $5, $7; exit }'
+    awk -F',' 'NR>1 { gsub(/"/,""); print $2, $5, $7; exit }'
 }
 
 throughput() {

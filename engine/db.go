@@ -60,6 +60,10 @@ type DB struct {
 	expires  []atomic.Int64        // per physical db: keys with a TTL
 	slotKeys [][]atomic.Int64      // per physical db, per slot
 
+	// Owned by the writer (executor): the delta log of counts.
+	deltaSeq   uint64
+	dirtySlots map[slotRef]struct{} // slots whose base record is stale
+
 	scanMu      sync.Mutex
 	scanCursors map[uint64][]byte // cursor → last meta key returned
 	scanOrder   []uint64
@@ -114,7 +118,8 @@ func Open(dir string, opts Options) (*DB, error) {
 		cache.Unref()
 		return nil, fmt.Errorf("engine: open %s: %w", dir, err)
 	}
-	db := &DB{pdb: pdb, cache: cache, opts: opts, log: opts.Logger, scanCursors: map[uint64][]byte{}}
+	db := &DB{pdb: pdb, cache: cache, opts: opts, log: opts.Logger, scanCursors: map[uint64][]byte{},
+		dirtySlots: map[slotRef]struct{}{}}
 	if err := db.load(); err != nil {
 		pdb.Close()
 		cache.Unref()
@@ -204,6 +209,103 @@ func (db *DB) load() error {
 			db.expires[p].Store(int64(binary.BigEndian.Uint64(v)))
 		}
 	}
+	return db.loadDeltas(phys)
+}
+
+// loadDeltas applies the count delta records written since the last
+// checkpoint on top of the base counts, in commit order.
+func (db *DB) loadDeltas(phys int) error {
+	lo := internalKey(metaDelta)
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	bad := fmt.Errorf("engine: count delta record: %w", ErrCorrupt)
+	for it.First(); it.Valid(); it.Next() {
+		if len(it.Key()) != len(lo)+8 {
+			return bad
+		}
+		db.deltaSeq = binary.BigEndian.Uint64(it.Key()[len(lo):])
+		v := it.Value()
+		for len(v) > 0 {
+			if len(v) < 3 {
+				return bad
+			}
+			kind, p := v[0], int(binary.BigEndian.Uint16(v[1:3]))
+			v = v[3:]
+			if p >= phys {
+				return bad
+			}
+			switch kind {
+			case deltaReset:
+				for s := range db.slotKeys[p] {
+					if db.slotKeys[p][s].Load() != 0 {
+						db.slotKeys[p][s].Store(0)
+						db.dirtySlots[slotRef{p, uint16(s)}] = struct{}{}
+					}
+				}
+				db.keys[p].Store(0)
+				db.expires[p].Store(0)
+			case deltaKeys:
+				if len(v) < 2 {
+					return bad
+				}
+				slot := binary.BigEndian.Uint16(v)
+				d, n := binary.Varint(v[2:])
+				if n <= 0 || slot >= SlotCount {
+					return bad
+				}
+				v = v[2+n:]
+				db.slotKeys[p][slot].Add(d)
+				db.keys[p].Add(d)
+				db.dirtySlots[slotRef{p, slot}] = struct{}{}
+			case deltaExpires:
+				d, n := binary.Varint(v)
+				if n <= 0 {
+					return bad
+				}
+				v = v[n:]
+				db.expires[p].Add(d)
+			default:
+				return bad
+			}
+		}
+	}
+	return it.Error()
+}
+
+// writeBase folds the delta log into the per-slot base records: the
+// changed slots' counts and every db's expires count, and drops the
+// deltas. The writer (executor) calls it; nothing else commits meanwhile.
+func (db *DB) writeBase() error {
+	b := db.pdb.NewBatch()
+	defer b.Close()
+	for ref := range db.dirtySlots {
+		c := db.slotKeys[ref.db][ref.slot].Load()
+		var err error
+		if c == 0 {
+			err = b.Delete(countKey(ref.db, ref.slot), nil)
+		} else {
+			err = b.Set(countKey(ref.db, ref.slot), binary.BigEndian.AppendUint64(nil, uint64(c)), nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for p := range db.expires {
+		if err := b.Set(expiresKey(p), binary.BigEndian.AppendUint64(nil, uint64(db.expires[p].Load())), nil); err != nil {
+			return err
+		}
+	}
+	lo := internalKey(metaDelta)
+	if err := b.DeleteRange(lo, prefixEnd(lo), nil); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return err
+	}
+	clear(db.dirtySlots)
 	return nil
 }
 
@@ -251,6 +353,9 @@ func (db *DB) SlotKeys(logical int, slot uint16) int64 {
 // (retention permitting) and a restart replays only what follows.
 func (db *DB) Checkpoint() (int64, error) {
 	off := db.applied.Load()
+	if err := db.writeBase(); err != nil {
+		return 0, fmt.Errorf("engine: checkpoint: %w", err)
+	}
 	if err := db.pdb.Flush(); err != nil {
 		return 0, fmt.Errorf("engine: checkpoint: %w", err)
 	}
@@ -259,7 +364,7 @@ func (db *DB) Checkpoint() (int64, error) {
 
 // Close flushes memtables (so a clean restart replays nothing) and closes.
 func (db *DB) Close() error {
-	ferr := db.pdb.Flush()
+	ferr := errors.Join(db.writeBase(), db.pdb.Flush())
 	err := db.pdb.Close()
 	db.cache.Unref()
 	return errors.Join(ferr, err)

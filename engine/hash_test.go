@@ -367,7 +367,7 @@ func TestTxn_RandomPicksReachEveryElement(t *testing.T) {
 		"prefix":  func(i int) string { return fmt.Sprintf("%s%d", bytes.Repeat([]byte("k"), 20), i*7919%1000) },
 		"hex":     func(i int) string { return fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15) },
 	}
-	const n, avg = 1000, 100
+	const n, avg = 1000, 40
 	for name, gen := range cases {
 		key := []byte(name)
 		commit(t, db, 1, func(txn *Txn) {
@@ -430,5 +430,50 @@ func TestTxn_HashSurvivesReopen(t *testing.T) {
 	})
 	if db.DBSize(2) != 2 {
 		t.Fatalf("dbsize %d", db.DBSize(2))
+	}
+}
+
+// Many elements in one call take the sorted path (addMany): duplicates
+// count once, the last value wins, sizes stay exact on new and existing
+// keys.
+func TestTxn_HSetManyFields(t *testing.T) {
+	now := int64(1000)
+	db := openTest(t, &now)
+	var pairs [][]byte
+	for i := range 20 {
+		pairs = append(pairs, []byte(fmt.Sprint("f", i%10)), []byte(fmt.Sprint("v", i)))
+	}
+	commit(t, db, 1, func(txn *Txn) {
+		if n, err := txn.HSet(0, []byte("h"), pairs); err != nil || n != 10 {
+			t.Fatalf("HSet on a new key = %d %v, want 10", n, err)
+		}
+		more := append(collBytes("f3", "x", "g1", "y"), pairs[:16]...)
+		if n, _ := txn.HSet(0, []byte("h"), more); n != 1 {
+			t.Fatalf("HSet on an existing key = %d, want 1", n)
+		}
+		members := collBytes("a", "b", "c", "d", "e", "f", "g", "h", "a", "b")
+		if n, _ := txn.SAdd(0, []byte("s"), members); n != 8 {
+			t.Fatalf("SAdd on a new key = %d, want 8", n)
+		}
+		if n, _ := txn.SAdd(0, []byte("s"), collBytes("a", "b", "c", "d", "e", "f", "g", "z", "z")); n != 1 {
+			t.Fatalf("SAdd on an existing key = %d, want 1", n)
+		}
+	})
+	readView(t, db, func(r *Txn) {
+		if n, _ := r.HLen(0, []byte("h")); n != 11 {
+			t.Fatalf("HLen = %d, want 11", n)
+		}
+		// The second call set f3 to x, then to v3 (last wins); f9 keeps
+		// v19, the last of the first call.
+		vals, _ := r.HMGet(0, []byte("h"), collBytes("f3", "f9", "g1"))
+		if got := fmt.Sprint(collStrings(vals)); got != "[v3 v19 y]" {
+			t.Fatalf("values %s", got)
+		}
+		if n, _ := r.SCard(0, []byte("s")); n != 9 {
+			t.Fatalf("SCard = %d, want 9", n)
+		}
+	})
+	if elemRecords(t, db, 0, "h") != 11 || elemRecords(t, db, 0, "s") != 9 {
+		t.Fatal("element records do not match the sizes")
 	}
 }

@@ -30,7 +30,19 @@ const (
 	metaDBMap   = "dbmap"    // logical → physical db table (SWAPDB)
 	metaCount   = "count/"   // + db(2) slot(2) → number of keys (8 bytes BE)
 	metaExpires = "expires/" // + db(2) → number of keys with a TTL (8 bytes BE)
+	metaDelta   = "cdelta/"  // + seq(8 BE) → count changes of one commit (see deltaKeys)
 )
+
+// Entries of a count delta record. Persisted.
+const (
+	deltaKeys    byte = 'k' // db(2) slot(2) varint(change in keys)
+	deltaExpires byte = 'e' // db(2) varint(change in keys with a TTL)
+	deltaReset   byte = 'r' // db(2): the db was emptied (counts to zero)
+)
+
+func deltaKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte{nsMeta}, metaDelta...), seq)
+}
 
 // FormatVersion is the on-disk format version written under nsMeta.
 const FormatVersion = 1

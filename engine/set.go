@@ -3,12 +3,17 @@ package engine
 import (
 	"bytes"
 	"cmp"
+	"math/rand/v2"
 	"slices"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // A set is its metadata record (Meta.Size = number of members) and one
 // element record per member: elemPrefix(key) + member → empty. The
-// collection helpers it shares with hashes are in hash.go.
+// collection helpers it shares with hashes are in hash.go; the random
+// picks of SPOP and SRANDMEMBER, shared with HRANDFIELD, are at the end
+// of this file.
 
 // SAdd adds members to a set, creating the key when missing, and returns
 // how many are new.
@@ -17,15 +22,9 @@ func (t *Txn) SAdd(db int, key []byte, members [][]byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	added := 0
-	for _, m := range members {
-		isNew, err := c.add(t, m, nil, false)
-		if err != nil {
-			return 0, err
-		}
-		if isNew {
-			added++
-		}
+	added, err := c.addMany(t, members, nil, false)
+	if err != nil {
+		return 0, err
 	}
 	if added == 0 {
 		return 0, nil
@@ -206,8 +205,8 @@ func (t *Txn) setSources(db int, keys [][]byte) ([]setSource, error) {
 	return out, nil
 }
 
-// has reports whether the set s holds member.
-func (t *Txn) has(s *setSource, member []byte) (bool, error) {
+// inSet reports whether the set s holds member.
+func (t *Txn) inSet(s *setSource, member []byte) (bool, error) {
 	if !s.exists {
 		return false, nil
 	}
@@ -266,7 +265,7 @@ func (t *Txn) inter(db int, keys [][]byte, fn func(member []byte) bool) error {
 		m := it.Key()[len(small.prefix):]
 		in := true
 		for i := range others {
-			if in, err = t.has(&others[i], m); err != nil {
+			if in, err = t.inSet(&others[i], m); err != nil {
 				return err
 			} else if !in {
 				break
@@ -318,7 +317,7 @@ next:
 	for it.First(); it.Valid(); it.Next() {
 		m := it.Key()[len(first.prefix):]
 		for i := range srcs[1:] {
-			if in, err := t.has(&srcs[1+i], m); err != nil {
+			if in, err := t.inSet(&srcs[1+i], m); err != nil {
 				return nil, err
 			} else if in {
 				continue next
@@ -362,4 +361,402 @@ func (t *Txn) SStore(db int, dst []byte, members [][]byte) (int64, error) {
 	}
 	t.dirty++
 	return m.Size, nil
+}
+
+// sampleExact: collections up to this size are loaded whole for random
+// picks, so their picks are exactly uniform.
+const sampleExact = 512
+
+// sample picks random elements of the collection under prefix p, whose
+// metadata says it has n elements, with Redis's count rules (HRANDFIELD,
+// SRANDMEMBER, SPOP): count ≥ 0 gives min(count, n) distinct elements,
+// count < 0 gives -count elements that may repeat. Values come along when
+// withValues.
+//
+// Small collections (≤ sampleExact) and requests for a large share of a
+// collection read it whole and pick exactly uniformly. Otherwise each
+// pick is a few seeks (randomSeeker), whatever the size: every element
+// can be picked, close to but not exactly uniformly (Redis's own picks are
+// not exactly uniform either).
+func (t *Txn) sample(p []byte, n, count int64, withValues bool) (subs, vals [][]byte, err error) {
+	if n <= 0 || count == 0 {
+		return nil, nil, nil
+	}
+	unique := count > 0
+	if !unique {
+		count = -count
+	}
+	switch {
+	case unique && count >= n:
+		return t.elems(p, withValues)
+	case n <= sampleExact || (!unique && count >= n/4):
+		all, allVals, err := t.elems(p, withValues)
+		if err != nil || len(all) == 0 {
+			return nil, nil, err
+		}
+		if unique {
+			return pickDistinct(all, allVals, int(min(count, int64(len(all)))))
+		}
+		subs = make([][]byte, 0, min(count, 1<<16))
+		for range count {
+			i := rand.IntN(len(all))
+			subs = append(subs, all[i])
+			if withValues {
+				vals = append(vals, allVals[i])
+			}
+		}
+		return subs, vals, nil
+	case unique && count >= n/3:
+		return t.selectionSample(p, n, count, withValues)
+	}
+	s, err := t.newRandomSeeker(p, n)
+	if err != nil || s == nil {
+		return nil, nil, err
+	}
+	defer s.close()
+	var chosen map[string]bool
+	if unique {
+		chosen = make(map[string]bool, count)
+	}
+	for int64(len(subs)) < count {
+		if !s.pick() {
+			break
+		}
+		if unique {
+			// Step past elements already chosen: fewer than a third of
+			// the collection is chosen, so this ends quickly.
+			for steps := int64(0); chosen[string(s.sub())] && steps < n; steps++ {
+				s.next()
+			}
+			if chosen[string(s.sub())] {
+				break
+			}
+			chosen[string(s.sub())] = true
+		}
+		subs = append(subs, bytes.Clone(s.sub()))
+		if withValues {
+			vals = append(vals, cloneValue(s.it.Value()))
+		}
+	}
+	return subs, vals, s.it.Error()
+}
+
+// pickDistinct returns k random elements of all (a partial Fisher–Yates
+// shuffle; all is reordered).
+func pickDistinct(all, vals [][]byte, k int) ([][]byte, [][]byte, error) {
+	for i := range k {
+		j := i + rand.IntN(len(all)-i)
+		all[i], all[j] = all[j], all[i]
+		if vals != nil {
+			vals[i], vals[j] = vals[j], vals[i]
+		}
+	}
+	if vals != nil {
+		vals = vals[:k]
+	}
+	return all[:k], vals, nil
+}
+
+// selectionSample picks k distinct elements uniformly in one pass over the
+// n elements (Knuth's algorithm S), then shuffles them.
+func (t *Txn) selectionSample(p []byte, n, k int64, withValues bool) (subs, vals [][]byte, err error) {
+	it, err := t.iter(p, prefixEnd(p))
+	if err != nil {
+		return nil, nil, err
+	}
+	seen := int64(0)
+	for it.First(); it.Valid() && int64(len(subs)) < k; it.Next() {
+		left := n - seen
+		seen++
+		if left > 0 && rand.Int64N(left) >= k-int64(len(subs)) {
+			continue
+		}
+		subs = append(subs, bytes.Clone(it.Key()[len(p):]))
+		if withValues {
+			vals = append(vals, cloneValue(it.Value()))
+		}
+	}
+	if err := it.Close(); err != nil {
+		return nil, nil, err
+	}
+	rand.Shuffle(len(subs), func(i, j int) {
+		subs[i], subs[j] = subs[j], subs[i]
+		if vals != nil {
+			vals[i], vals[j] = vals[j], vals[i]
+		}
+	})
+	return subs, vals, nil
+}
+
+// randomSeeker positions an iterator on random elements of a collection
+// without reading it whole.
+//
+// It models element names as strings whose byte at each position is drawn
+// uniformly from the bytes that occur there, or ends there. The model is
+// learnt along one random path down the trie of names: at each depth the
+// distinct next bytes under the path are listed exactly, one seek each
+// (a depth with more than denseBytes of them draws from the whole range
+// they span), and a random one, preferably shared by many elements,
+// extends the path.
+//
+// A pick draws a name and seeks to it. The deepest prefix of the drawn
+// name that some element shares names a branch of the trie. A big branch
+// (branchCap elements or more) lands on the element found, then steps
+// forward up to seekWalk-1 elements to even out what the model misses. A
+// small branch is counted: it is taken with probability (its elements /
+// the elements the model expects there), so a lone element in a wide
+// branch is not picked as often as the whole branch, and then one of its
+// elements is chosen uniformly. Decimal, hex, uuid and binary names come
+// out within a small factor of uniform, and every element can be picked.
+type randomSeeker struct {
+	it     *pebble.Iterator
+	p      []byte // element prefix
+	n      int64  // number of elements (metadata)
+	model  []bytePos
+	seekTo []byte   // scratch
+	branch [][]byte // scratch: the keys of a small branch
+}
+
+// bytePos is what the model knows of one position of a name.
+type bytePos struct {
+	choices []byte // the distinct bytes found here, in order
+	dense   bool   // too many to list: draw from lo..hi
+	lo, hi  byte
+	end     bool // some name ends here
+}
+
+// width is the number of outcomes a draw has at this position.
+func (bp *bytePos) width() int {
+	n := len(bp.choices)
+	if bp.dense {
+		n = int(bp.hi) - int(bp.lo) + 1
+	}
+	if bp.end {
+		n++
+	}
+	return n
+}
+
+const (
+	seekWalk   = 16 // a pick in a big branch steps forward up to this many elements - 1
+	branchCap  = 64 // a branch with fewer elements is counted and sampled exactly
+	denseBytes = 64 // a position with more distinct bytes draws from its range
+	modelLen   = 32 // deepest position the model describes
+	maxRejects = 32 // draws a pick may reject before it takes what it finds
+)
+
+// newRandomSeeker opens a seeker on the n elements under prefix p; nil
+// when there are none. The caller must close it.
+func (t *Txn) newRandomSeeker(p []byte, n int64) (*randomSeeker, error) {
+	it, err := t.iter(p, prefixEnd(p))
+	if err != nil {
+		return nil, err
+	}
+	if !it.First() {
+		return nil, it.Close()
+	}
+	s := &randomSeeker{it: it, p: p, n: n}
+	path := bytes.Clone(p)
+	for len(s.model) < modelLen && s.count(path) >= branchCap {
+		bp := s.enumerate(path)
+		s.model = append(s.model, bp)
+		c, ok := s.branchByte(path, &bp)
+		if !ok {
+			break
+		}
+		path = append(path, c)
+	}
+	return s, it.Error()
+}
+
+// branchByte chooses the byte that extends the learning path: a random
+// one of bp, preferring a branch of branchCap elements or more.
+func (s *randomSeeker) branchByte(path []byte, bp *bytePos) (byte, bool) {
+	var c byte
+	found := false
+	for try := range 8 {
+		switch {
+		case bp.dense:
+			k := append(bytes.Clone(path), bp.lo+byte(rand.IntN(int(bp.hi-bp.lo)+1)))
+			if !s.it.SeekGE(k) || !bytes.HasPrefix(s.it.Key(), path) || len(s.it.Key()) == len(path) {
+				continue
+			}
+			c, found = s.it.Key()[len(path)], true
+		case len(bp.choices) > 0:
+			c, found = bp.choices[rand.IntN(len(bp.choices))], true
+		default:
+			return 0, false // only the path itself: nothing deeper
+		}
+		if try == 7 || s.count(append(path, c)) >= branchCap {
+			break
+		}
+	}
+	return c, found
+}
+
+// count counts the elements that start with prefix, up to branchCap.
+func (s *randomSeeker) count(prefix []byte) int {
+	n := 0
+	for ok := s.it.SeekGE(prefix); ok && n < branchCap && bytes.HasPrefix(s.it.Key(), prefix); ok = s.it.Next() {
+		n++
+	}
+	return n
+}
+
+// enumerate lists the distinct bytes that follow path in element keys,
+// one seek per byte.
+func (s *randomSeeker) enumerate(path []byte) bytePos {
+	var bp bytePos
+	k := bytes.Clone(path)
+	for ok := s.it.SeekGE(k); ok && bytes.HasPrefix(s.it.Key(), path); ok = s.it.SeekGE(k) {
+		if len(s.it.Key()) == len(path) {
+			bp.end = true
+			k = append(k[:len(path)], 0)
+			continue
+		}
+		c := s.it.Key()[len(path)]
+		bp.choices = append(bp.choices, c)
+		if len(bp.choices) > denseBytes {
+			bp.dense, bp.lo, bp.hi = true, bp.choices[0], 0xff
+			if s.it.SeekLT(prefixEnd(path)) && bytes.HasPrefix(s.it.Key(), path) && len(s.it.Key()) > len(path) {
+				bp.hi = s.it.Key()[len(path)]
+			}
+			bp.choices = nil
+			break
+		}
+		if c == 0xff {
+			break
+		}
+		k = append(k[:len(path)], c+1)
+	}
+	return bp
+}
+
+// draw returns the element prefix followed by a name drawn from the
+// model, and whether the name ended by the model's choice (rather than at
+// the model's depth).
+func (s *randomSeeker) draw() ([]byte, bool) {
+	k := append(s.seekTo[:0], s.p...)
+	ended := false
+	for i := range s.model {
+		bp := &s.model[i]
+		w := bp.width()
+		if w == 0 {
+			break
+		}
+		c := rand.IntN(w)
+		if bp.end {
+			if c == 0 {
+				ended = true
+				break
+			}
+			c--
+		}
+		if bp.dense {
+			k = append(k, bp.lo+byte(c))
+		} else {
+			k = append(k, bp.choices[c])
+		}
+	}
+	s.seekTo = k
+	return k, ended
+}
+
+// mass is the model's probability of drawing a name that starts with the
+// given first depth bytes (and, with ended, ends right there).
+func (s *randomSeeker) mass(depth int, ended bool) float64 {
+	m := 1.0
+	for i := range min(depth, len(s.model)) {
+		m /= float64(s.model[i].width())
+	}
+	if ended && depth < len(s.model) {
+		m /= float64(s.model[depth].width())
+	}
+	return m
+}
+
+// accept takes a draw that found c elements where the model expects
+// n·mass of them with probability c/(n·mass) (1 if there are more).
+func (s *randomSeeker) accept(c int, mass float64) bool {
+	fair := float64(s.n) * mass
+	return fair <= float64(c) || rand.Float64()*fair < float64(c)
+}
+
+// pick moves to a random element; false when there is none.
+func (s *randomSeeker) pick() bool {
+	for try := 0; ; try++ {
+		last := try >= maxRejects
+		k, ended := s.draw()
+		found := s.it.SeekGE(k)
+		if ended && found && bytes.Equal(s.it.Key(), k) {
+			// The drawn name itself: one element.
+			if last || s.accept(1, s.mass(len(k)-len(s.p), true)) {
+				return true
+			}
+			continue
+		}
+		d := 0
+		if found {
+			d = commonPrefixLen(k, s.it.Key())
+		}
+		if s.it.SeekLT(k) {
+			d = max(d, commonPrefixLen(k, s.it.Key()))
+		}
+		// The deepest branch the drawn name reaches: small ones are
+		// counted and sampled exactly.
+		branch := k[:max(d, len(s.p))]
+		c := s.collect(branch)
+		if c >= branchCap {
+			if !s.it.SeekGE(k) {
+				s.it.First()
+			}
+			for range rand.IntN(seekWalk) {
+				s.next()
+			}
+			return s.it.Valid()
+		}
+		if !last && !s.accept(c, s.mass(len(branch)-len(s.p), false)) {
+			continue
+		}
+		if c == 0 {
+			return s.it.First()
+		}
+		return s.it.SeekGE(s.branch[rand.IntN(c)])
+	}
+}
+
+// collect gathers the keys of up to branchCap elements that start with
+// prefix into s.branch and returns how many it found.
+func (s *randomSeeker) collect(prefix []byte) int {
+	n := 0
+	for ok := s.it.SeekGE(prefix); ok && n < branchCap && bytes.HasPrefix(s.it.Key(), prefix); ok = s.it.Next() {
+		if n == len(s.branch) {
+			s.branch = append(s.branch, nil)
+		}
+		s.branch[n] = append(s.branch[n][:0], s.it.Key()...)
+		n++
+	}
+	return n
+}
+
+// next moves to the following element, wrapping around at the end.
+func (s *randomSeeker) next() {
+	if !s.it.Next() {
+		s.it.First()
+	}
+}
+
+// sub is the current element's name (valid until the next move).
+func (s *randomSeeker) sub() []byte { return s.it.Key()[len(s.p):] }
+
+func (s *randomSeeker) close() error { return s.it.Close() }
+
+func commonPrefixLen(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
 }

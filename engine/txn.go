@@ -44,7 +44,7 @@ type Txn struct {
 	// master's stream must not expire on their own (the DELs are logged).
 	NoExpire bool
 
-	dbmap        []int // write Txn: its own copy while SWAPDB is pending
+	dbmap        []int // own copy: a write Txn's while SWAPDB is pending, a snapshot's as of its moment
 	dbmapChanged bool
 	keyDelta     map[slotRef]int64
 	expDelta     map[int]int64
@@ -61,6 +61,10 @@ func (db *DB) ReadTxn(snapshot bool) *Txn {
 	if snapshot {
 		t.snap = db.pdb.NewSnapshot()
 		t.r = t.snap
+		// The snapshot keeps the logical→physical db table of its moment:
+		// a SWAPDB or a load committed later must not redirect its reads
+		// to physical dbs it does not hold (BGSAVE, full resyncs).
+		t.dbmap = append([]int(nil), *db.dbmap.Load()...)
 	}
 	return t
 }
@@ -125,9 +129,17 @@ func (t *Txn) Commit(offset int64) error {
 	if t.b == nil {
 		return errors.New("engine: commit of a read txn")
 	}
+	// Counts change with one record per commit (a delta log) instead of
+	// one record per touched slot: a group of random SETs touches as many
+	// slots as keys, and every extra memtable insert costs. Checkpoint
+	// folds the deltas into per-slot base records.
 	newCounts := make(map[slotRef]int64, len(t.keyDelta))
+	var delta []byte
+	for p := range t.flushed {
+		delta = append(delta, deltaReset, byte(p>>8), byte(p))
+	}
 	for ref, d := range t.keyDelta {
-		if d == 0 && !t.flushed[ref.db] {
+		if d == 0 {
 			continue
 		}
 		c := d
@@ -135,9 +147,8 @@ func (t *Txn) Commit(offset int64) error {
 			c += db.slotKeys[ref.db][ref.slot].Load()
 		}
 		newCounts[ref] = c
-		if err := t.b.Set(countKey(ref.db, ref.slot), binary.BigEndian.AppendUint64(nil, uint64(c)), nil); err != nil {
-			return err
-		}
+		delta = append(delta, deltaKeys, byte(ref.db>>8), byte(ref.db), byte(ref.slot>>8), byte(ref.slot))
+		delta = binary.AppendVarint(delta, d)
 	}
 	newExp := map[int]int64{}
 	for p, d := range t.expDelta {
@@ -146,16 +157,20 @@ func (t *Txn) Commit(offset int64) error {
 			c += db.expires[p].Load()
 		}
 		newExp[p] = c
-		if err := t.b.Set(expiresKey(p), binary.BigEndian.AppendUint64(nil, uint64(c)), nil); err != nil {
-			return err
+		if d != 0 {
+			delta = append(delta, deltaExpires, byte(p>>8), byte(p))
+			delta = binary.AppendVarint(delta, d)
 		}
 	}
 	for p := range t.flushed {
 		if _, ok := newExp[p]; !ok {
 			newExp[p] = 0
-			if err := t.b.Set(expiresKey(p), binary.BigEndian.AppendUint64(nil, 0), nil); err != nil {
-				return err
-			}
+		}
+	}
+	if len(delta) > 0 {
+		db.deltaSeq++
+		if err := t.b.Set(deltaKey(db.deltaSeq), delta, nil); err != nil {
+			return err
 		}
 	}
 	if t.dbmapChanged {
@@ -185,6 +200,7 @@ func (t *Txn) Commit(offset int64) error {
 	for ref, c := range newCounts {
 		old := db.slotKeys[ref.db][ref.slot].Swap(c)
 		db.keys[ref.db].Add(c - old)
+		db.dirtySlots[ref] = struct{}{}
 	}
 	for p, c := range newExp {
 		db.expires[p].Store(c)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"math"
 	"net"
 	"time"
 
@@ -52,15 +53,33 @@ func (c *Call) Block(keys [][]byte, timeout time.Duration, onTimeout func(r *Rep
 	return true
 }
 
+// retrying reports whether the call is a parked blocking call tried again
+// because one of its keys changed. Such a call ignores a key that now holds
+// another type and keeps waiting, as Redis serves a blocked client only
+// from a key of the type it waits for.
+func (c *Call) retrying() bool { return c.Conn != nil && c.Conn.blockedReq.Load() != nil }
+
 // parseTimeout parses a blocking command's timeout in seconds (a float, as
-// Redis 6+ takes it).
+// Redis 6+ takes it, hexadecimal included), with Redis's errors: a
+// timeout whose deadline in ms would not fit in an int64 is out of range.
+// A timeout beyond what a Duration holds waits forever.
 func parseTimeout(b []byte) (time.Duration, error) {
 	f, ok := parseFloat(b)
-	if !ok || f > 1e12 {
+	if !ok && len(b) > 0 && b[0] > ' ' {
+		f, ok = parseSortScore(b) // strtod's syntax: hexadecimal
+	}
+	if !ok {
 		return 0, errTimeoutFloat
 	}
-	if f < 0 {
+	ms := math.Ceil(f * 1000)
+	if ms > math.MaxInt64-float64(time.Now().UnixMilli()) {
+		return 0, errTimeoutRange
+	}
+	if ms < 0 {
 		return 0, errTimeoutNeg
+	}
+	if ms >= float64(math.MaxInt64/int64(time.Millisecond)) {
+		return 0, nil
 	}
 	return time.Duration(f * float64(time.Second)), nil
 }

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"errors"
 	"strings"
+
+	"github.com/cobbledb/cobble/engine"
 )
 
 // The blocking pops. Each one first tries its non-blocking form; when every
@@ -52,19 +55,13 @@ func cmdBPop(c *Call) error {
 		return nil
 	}
 	propagateListPop(c, key, left, 1)
-	notifyListPop(c, key, left)
+	if err := notifyListPop(c, key, left); err != nil {
+		return err
+	}
 	c.Reply.Array(2)
 	c.Reply.Bulk(key)
 	c.Reply.Bulk(vals[0])
 	return nil
-}
-
-func notifyListPop(c *Call, key []byte, left bool) {
-	if left {
-		c.Notify(eventList, "lpop", key)
-	} else {
-		c.Notify(eventList, "rpop", key)
-	}
 }
 
 func cmdBLMove(c *Call) error {
@@ -85,6 +82,15 @@ func cmdBLMove(c *Call) error {
 		return err
 	}
 	val, ok, err := c.Txn.ListMove(c.DB, src, dst, fromLeft, toLeft)
+	if errors.Is(err, engine.ErrWrongType) && c.retrying() {
+		m, found, lerr := c.Txn.Lookup(c.DB, src)
+		if lerr != nil {
+			return lerr
+		}
+		if found && m.Type != engine.TypeList {
+			ok, err = false, nil // keep waiting while the source holds another type
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -95,11 +101,8 @@ func cmdBLMove(c *Call) error {
 		return nil
 	}
 	c.PropagateAs(bytesArg("LMOVE"), src, dst, bytesArg(sideName(fromLeft)), bytesArg(sideName(toLeft)))
-	notifyListPop(c, src, fromLeft)
-	if toLeft {
-		c.Notify(eventList, "lpush", dst)
-	} else {
-		c.Notify(eventList, "rpush", dst)
+	if err := notifyListMove(c, src, dst, fromLeft, toLeft); err != nil {
+		return err
 	}
 	c.Reply.Bulk(val)
 	return nil
@@ -143,7 +146,9 @@ func cmdBLMPop(c *Call) error {
 		return nil
 	}
 	propagateListPop(c, key, left, len(vals))
-	notifyListPop(c, key, left)
+	if err := notifyListPop(c, key, left); err != nil {
+		return err
+	}
 	c.Reply.Array(2)
 	c.Reply.Bulk(key)
 	c.Reply.BulkStrings(vals)
@@ -168,20 +173,14 @@ func cmdBZPop(c *Call) error {
 		return nil
 	}
 	propagateZPop(c, key, max, 1)
-	notifyZPop(c, key, max)
+	if err := notifyZPop(c, key, max); err != nil {
+		return err
+	}
 	c.Reply.Array(3)
 	c.Reply.Bulk(key)
 	c.Reply.Bulk(items[0].Member)
 	c.Reply.Double(items[0].Score)
 	return nil
-}
-
-func notifyZPop(c *Call, key []byte, max bool) {
-	if max {
-		c.Notify(eventZSet, "zpopmax", key)
-	} else {
-		c.Notify(eventZSet, "zpopmin", key)
-	}
 }
 
 func cmdBZMPop(c *Call) error {
@@ -205,7 +204,9 @@ func cmdBZMPop(c *Call) error {
 		return nil
 	}
 	propagateZPop(c, key, max, len(items))
-	notifyZPop(c, key, max)
+	if err := notifyZPop(c, key, max); err != nil {
+		return err
+	}
 	c.Reply.Array(2)
 	c.Reply.Bulk(key)
 	replyZPop(c, items, true)

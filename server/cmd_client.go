@@ -25,6 +25,8 @@ var clientCommands = []*Command{
 				Summary: "Describe this connection, as CLIENT LIST does.", Run: cmdClientInfo},
 			{Name: "kill", Arity: -3, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale, Group: "connection", Since: "2.4.0",
 				Summary: "Close connections by address, id, type, user or age.", Run: cmdClientKill},
+			{Name: "unblock", Arity: -3, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale, Group: "connection", Since: "5.0.0",
+				Summary: "Unblock a client blocked in a blocking command, as on a timeout or with an error.", Run: cmdClientUnblock},
 			{Name: "no-evict", Arity: 3, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale, Group: "connection", Since: "7.0.0",
 				Summary: "Exclude the connection from client eviction.", Run: cmdClientNoEvict},
 			{Name: "no-touch", Arity: 3, Flags: FlagNoScript | FlagLoading | FlagStale, Group: "connection", Since: "7.2.0",
@@ -82,6 +84,36 @@ func cmdClientSetInfo(c *Call) error {
 	}
 	c.Conn.mu.Unlock()
 	c.Reply.OK()
+	return nil
+}
+
+// cmdClientUnblock serves CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 when the
+// client was blocked and is now released.
+func cmdClientUnblock(c *Call) error {
+	if len(c.Args) > 4 {
+		return errSubSyntax(c.Args)
+	}
+	withError := false
+	if len(c.Args) == 4 {
+		switch strings.ToLower(string(c.Arg(3))) {
+		case "timeout":
+		case "error":
+			withError = true
+		default:
+			return errUnblockReason
+		}
+	}
+	id, err := c.Int(2)
+	if err != nil {
+		return err
+	}
+	for _, other := range c.Srv.liveClients() {
+		if other.id == id {
+			c.Reply.Int(b2i(c.Srv.unblockClient(other, withError)))
+			return nil
+		}
+	}
+	c.Reply.Int(0)
 	return nil
 }
 

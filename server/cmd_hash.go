@@ -2,7 +2,9 @@ package server
 
 import (
 	"math"
+	"math/big"
 	"strconv"
+	"strings"
 
 	"github.com/cobbledb/cobble/engine"
 )
@@ -187,31 +189,33 @@ func cmdHIncrBy(c *Call) error {
 }
 
 func cmdHIncrByFloat(c *Call) error {
-	incr, err := c.Float(3)
-	if err != nil {
-		return err
+	incr, ok := parseLongDouble(c.Arg(3))
+	if !ok {
+		return errNotFloat
 	}
-	if math.IsInf(incr, 0) {
+	if incr.IsInf() {
 		return errNaNOrInfinity
 	}
 	key, field := c.Arg(1), c.Arg(2)
-	v, ok, err := c.Txn.HGet(c.DB, key, field)
+	v, found, err := c.Txn.HGet(c.DB, key, field)
 	if err != nil {
 		return err
 	}
-	var cur float64
-	if ok {
-		f, good := parseFloat(v)
-		if !good {
+	sum := new(big.Float).SetPrec(longDoublePrec).Set(incr)
+	if found {
+		cur, ok := parseLongDouble(v)
+		if !ok {
 			return errHashNotFloat
 		}
-		cur = f
+		if cur.IsInf() {
+			return errNaN
+		}
+		sum.Add(sum, cur)
 	}
-	cur += incr
-	if math.IsNaN(cur) || math.IsInf(cur, 0) {
+	nv, ok := formatLongDouble(sum)
+	if !ok {
 		return errNaN
 	}
-	nv := formatHumanFloat(cur)
 	if _, err := c.Txn.HSet(c.DB, key, [][]byte{field, nv}); err != nil {
 		return err
 	}
@@ -221,13 +225,64 @@ func cmdHIncrByFloat(c *Call) error {
 	return nil
 }
 
-// formatHumanFloat renders an increment's result as Redis does for
-// HINCRBYFLOAT: plain decimal notation, never an exponent.
-func formatHumanFloat(f float64) []byte {
-	if f == 0 {
-		return []byte("0") // no "-0"
+// Redis adds float increments (HINCRBYFLOAT) in an x86-64 long double: a
+// 64-bit mantissa and a 15-bit exponent, parsed by strtold and printed
+// with 17 decimals, trailing zeros dropped. Decimal sums come out the way
+// users typed them (0.1 + 0.2 is 0.3) and large ones keep their digits.
+// big.Float with a 64-bit mantissa gives the same results.
+const (
+	longDoublePrec   = 64
+	longDoubleMaxExp = 16384  // 2^16384 overflows to infinity
+	longDoubleMinExp = -16444 // below the smallest subnormal: underflow
+	longDoubleChars  = 5 * 1024
+)
+
+// parseLongDouble parses a float as Redis's string2ld: no leading space,
+// no trailing garbage, decimal or hex digits, inf/infinity accepted, NaN,
+// overflow and underflow to zero rejected.
+func parseLongDouble(b []byte) (*big.Float, bool) {
+	s := string(b)
+	if len(s) == 0 || len(s) >= longDoubleChars || strings.ContainsAny(s[:1], " \t\n\v\f\r") {
+		return nil, false
 	}
-	return strconv.AppendFloat(nil, f, 'f', -1, 64)
+	unsigned := strings.TrimPrefix(strings.TrimPrefix(s, "+"), "-")
+	switch strings.ToLower(unsigned) {
+	case "inf", "infinity":
+		return new(big.Float).SetInf(s[0] == '-'), true
+	}
+	// big.ParseFloat also reads 0b/0o prefixes and '_' separators, which
+	// strtold does not.
+	if strings.ContainsRune(s, '_') || len(unsigned) > 1 && unsigned[0] == '0' && strings.ContainsRune("bBoO", rune(unsigned[1])) {
+		return nil, false
+	}
+	f, _, err := big.ParseFloat(s, 0, longDoublePrec, big.ToNearestEven)
+	if err != nil || f.IsInf() {
+		return nil, false
+	}
+	if f.Sign() != 0 {
+		if exp := f.MantExp(nil); exp > longDoubleMaxExp || exp < longDoubleMinExp {
+			return nil, false
+		}
+	}
+	return f, true
+}
+
+// formatLongDouble prints a result as Redis's ld2string in human mode
+// (%.17Lf, trailing zeros and a trailing '.' dropped, "-0" as "0"); false
+// when it overflows a long double.
+func formatLongDouble(f *big.Float) ([]byte, bool) {
+	if f.IsInf() || f.Sign() != 0 && f.MantExp(nil) > longDoubleMaxExp {
+		return nil, false
+	}
+	s := f.Text('f', 17)
+	if strings.ContainsRune(s, '.') {
+		s = strings.TrimRight(s, "0")
+		s = strings.TrimSuffix(s, ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return []byte(s), len(s) < longDoubleChars
 }
 
 func cmdHScan(c *Call) error {

@@ -89,6 +89,25 @@ func cmdDel(c *Call) error {
 	return nil
 }
 
+// notifyIfDeleted raises "del" when a write removed the last element of
+// a collection, which deletes it, as Redis does after the command's own
+// event. The check costs a metadata read, so it is made only when "del"
+// would be published.
+func notifyIfDeleted(c *Call, key []byte) error {
+	f := c.Srv.cfg.KeyspaceEvents()
+	if f&(config.EventKeyspace|config.EventKeyevent) == 0 || f&config.EventGeneric == 0 {
+		return nil
+	}
+	_, ok, err := c.Txn.Lookup(c.DB, key)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		c.Notify(config.EventGeneric, "del", key)
+	}
+	return nil
+}
+
 func cmdExists(c *Call) error {
 	var n int64
 	for _, k := range c.Args[1:] {
@@ -449,8 +468,35 @@ func cmdSwapDB(c *Call) error {
 	if a < 0 || a >= n || b < 0 || b >= n {
 		return errDBIndex
 	}
+	if a == b {
+		c.Reply.OK() // Redis swaps nothing, and touches nothing
+		return nil
+	}
+	if err := touchSwappedIn(c, a, b); err != nil {
+		return err
+	}
 	c.Txn.SwapDB(a, b)
 	c.Reply.OK()
+	return nil
+}
+
+// touchSwappedIn marks the watchers of keys missing from one db that the
+// other brings in with SWAPDB, as Redis does; the swap's whole-db touch
+// covers the watched keys that existed.
+func touchSwappedIn(c *Call, a, b int) error {
+	var touched []engine.Touched
+	for _, p := range [][2]int{{a, b}, {b, a}} {
+		for _, k := range c.Srv.watches.keysIn(p[0]) {
+			_, ok, err := c.Txn.Lookup(p[1], []byte(k))
+			if err != nil {
+				return err
+			}
+			if ok {
+				touched = append(touched, engine.Touched{DB: p[0], Key: k})
+			}
+		}
+	}
+	c.Srv.watches.touch(touched)
 	return nil
 }
 

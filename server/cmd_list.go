@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/cobbledb/cobble/engine"
@@ -77,12 +78,25 @@ func parseListEnd(b []byte) (bool, error) {
 // cmdPush serves LPUSH, RPUSH, LPUSHX and RPUSHX.
 func cmdPush(c *Call) error {
 	name := c.Cmd.Name
-	n, err := c.Txn.ListPush(c.DB, c.Arg(1), name[0] == 'l', strings.HasSuffix(name, "x"), c.Args[2:]...)
+	left := name[0] == 'l'
+	n, err := c.Txn.ListPush(c.DB, c.Arg(1), left, strings.HasSuffix(name, "x"), c.Args[2:]...)
 	if err != nil {
 		return err
 	}
+	if n > 0 {
+		notifyListPush(c, c.Arg(1), left)
+	}
 	c.Reply.Int(n)
 	return nil
+}
+
+// notifyListPush raises a push's event: "lpush" or "rpush".
+func notifyListPush(c *Call, key []byte, left bool) {
+	if left {
+		c.Notify(eventList, "lpush", key)
+	} else {
+		c.Notify(eventList, "rpush", key)
+	}
 }
 
 // parsePositiveCount parses a count that must be >= 0, with Redis's one
@@ -110,9 +124,15 @@ func cmdPop(c *Call) error {
 		}
 		count = n
 	}
-	vals, exists, err := c.Txn.ListPop(c.DB, c.Arg(1), c.Cmd.Name == "lpop", count)
+	left := c.Cmd.Name == "lpop"
+	vals, exists, err := c.Txn.ListPop(c.DB, c.Arg(1), left, count)
 	if err != nil {
 		return err
+	}
+	if len(vals) > 0 {
+		if err := notifyListPop(c, c.Arg(1), left); err != nil {
+			return err
+		}
 	}
 	switch {
 	case !exists && withCount:
@@ -211,6 +231,7 @@ func cmdLSet(c *Call) error {
 	case !inRange:
 		return errIndexRange
 	}
+	c.Notify(eventList, "lset", c.Arg(1))
 	c.Reply.OK()
 	return nil
 }
@@ -228,6 +249,9 @@ func cmdLInsert(c *Call) error {
 	if err != nil {
 		return err
 	}
+	if n > 0 {
+		c.Notify(eventList, "linsert", c.Arg(1))
+	}
 	c.Reply.Int(n)
 	return nil
 }
@@ -240,6 +264,12 @@ func cmdLRem(c *Call) error {
 	n, err := c.Txn.ListRem(c.DB, c.Arg(1), count, c.Arg(3))
 	if err != nil {
 		return err
+	}
+	if n > 0 {
+		c.Notify(eventList, "lrem", c.Arg(1))
+		if err := notifyIfDeleted(c, c.Arg(1)); err != nil {
+			return err
+		}
 	}
 	c.Reply.Int(n)
 	return nil
@@ -254,8 +284,19 @@ func cmdLTrim(c *Call) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Txn.ListTrim(c.DB, c.Arg(1), start, stop); err != nil {
+	exists, err := listExists(c, c.Arg(1))
+	if err != nil {
 		return err
+	}
+	if exists {
+		if _, err := c.Txn.ListTrim(c.DB, c.Arg(1), start, stop); err != nil {
+			return err
+		}
+		// Redis raises "ltrim" even when nothing was dropped.
+		c.Notify(eventList, "ltrim", c.Arg(1))
+		if err := notifyIfDeleted(c, c.Arg(1)); err != nil {
+			return err
+		}
 	}
 	c.Reply.OK()
 	return nil
@@ -336,8 +377,30 @@ func cmdLMove(c *Call) error {
 		c.Reply.Null()
 		return nil
 	}
+	if err := notifyListMove(c, c.Arg(1), c.Arg(2), fromLeft, toLeft); err != nil {
+		return err
+	}
 	c.Reply.Bulk(v)
 	return nil
+}
+
+// notifyListPop raises a pop's event, "lpop" or "rpop", then "del" when
+// the pop emptied the list. LPOP, RPOP, LMPOP, LMOVE and the blocking
+// pops share it.
+func notifyListPop(c *Call, key []byte, left bool) error {
+	if left {
+		c.Notify(eventList, "lpop", key)
+	} else {
+		c.Notify(eventList, "rpop", key)
+	}
+	return notifyIfDeleted(c, key)
+}
+
+// notifyListMove raises LMOVE's events in Redis's order: the push onto
+// dst, then the pop from src, then "del" when that emptied src.
+func notifyListMove(c *Call, src, dst []byte, fromLeft, toLeft bool) error {
+	notifyListPush(c, dst, toLeft)
+	return notifyListPop(c, src, fromLeft)
 }
 
 // mpopArgs are the parsed arguments of LMPOP and ZMPOP (and of their
@@ -384,12 +447,15 @@ func parseMPop(c *Call, numkeysAt int, isWhere func(string) bool) (mpopArgs, err
 }
 
 // popFirstList pops up to count elements from the first non-empty list of
-// keys, failing on the first key of another type met before it. It is
-// LMPOP's core and the blocking pops can call it. ok is false when every
-// list is missing.
+// keys, failing on the first key of another type met before it (skipping
+// it when a parked blocking pop is retried). It is LMPOP's core and the
+// blocking pops call it. ok is false when every list is missing.
 func popFirstList(c *Call, keys [][]byte, left bool, count int64) (key []byte, vals [][]byte, ok bool, err error) {
 	for _, k := range keys {
 		vals, exists, err := c.Txn.ListPop(c.DB, k, left, count)
+		if errors.Is(err, engine.ErrWrongType) && c.retrying() {
+			continue
+		}
 		if err != nil {
 			return nil, nil, false, err
 		}
@@ -425,6 +491,9 @@ func cmdLMPop(c *Call) error {
 		return nil
 	}
 	propagateListPop(c, key, left, len(vals))
+	if err := notifyListPop(c, key, left); err != nil {
+		return err
+	}
 	c.Reply.Array(2)
 	c.Reply.Bulk(key)
 	c.Reply.BulkStrings(vals)

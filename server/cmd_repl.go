@@ -26,6 +26,12 @@ var replCommands = []*Command{
 }
 
 func cmdReplicaOf(c *Call) error {
+	if c.inMulti {
+		// NB: EXEC runs in the executor, and changing the role waits for
+		// it (the ids are written through it, the link is stopped while
+		// it may be applying the stream): refused, where Redis allows it.
+		return errf("Command not allowed inside a transaction")
+	}
 	host, port := string(c.Arg(1)), string(c.Arg(2))
 	if strings.EqualFold(host, "no") && strings.EqualFold(port, "one") {
 		if err := c.Srv.promote(); err != nil {
@@ -129,7 +135,8 @@ func cmdWait(c *Call) error {
 	s.repl.mu.Lock()
 	got := count()
 	s.repl.mu.Unlock()
-	if got >= n || n <= 0 {
+	if got >= n || n <= 0 || c.inMulti {
+		// Inside EXEC it cannot block: it answers at once, as in Redis.
 		c.Reply.Int(got)
 		return nil
 	}

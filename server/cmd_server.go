@@ -212,19 +212,21 @@ func cmdLastSave(c *Call) error {
 
 // cmdShutdown stops the server the way Close does: the log is synced and
 // the keyspace checkpointed, so nothing acknowledged is lost with any
-// flag. SAVE and NOSAVE are accepted for compatibility: the log, not an
-// RDB file, is what a restart reads. NOW and FORCE change nothing either,
-// as there are no replicas to wait for and the final sync must not be
-// skipped. The client gets no reply: its connection closes.
+// flag. First, as in Redis, it saves dir/dbfilename when SAVE is given or
+// save points are configured (not with NOSAVE); a failed save stops the
+// shutdown unless FORCE. NOW changes nothing, as there are no replicas to
+// wait for. The client gets no reply: its connection closes.
 func cmdShutdown(c *Call) error {
-	var save, nosave, abort bool
+	var save, nosave, force, abort bool
 	for _, a := range c.Args[1:] {
 		switch strings.ToLower(string(a)) {
 		case "save":
 			save = true
 		case "nosave":
 			nosave = true
-		case "now", "force":
+		case "now":
+		case "force":
+			force = true
 		case "abort":
 			abort = true
 		default:
@@ -238,6 +240,9 @@ func cmdShutdown(c *Call) error {
 		return errNoShutdown // a shutdown never waits for anything
 	}
 	s := c.Srv
+	if err := s.shutdownSave(save, nosave, force); err != nil {
+		return err
+	}
 	s.log.Warn("user requested shutdown", "client", c.Conn.addr)
 	c.Conn.quitting = true
 	// Close waits for every connection goroutine, this one included, so

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"math"
+	"math/big"
 
 	"github.com/cobbledb/cobble/engine"
 	"github.com/cobbledb/cobble/server/config"
@@ -51,6 +52,8 @@ var stringCommands = []*Command{
 		Summary: "Return a substring of a string value (old name of GETRANGE).", Run: cmdGetRange},
 	{Name: "setrange", Arity: 4, Flags: FlagWrite | FlagDenyOOM, Keys: oneKey, Group: "string", Since: "2.2.0",
 		Summary: "Overwrite part of a string value.", Run: cmdSetRange},
+	{Name: "lcs", Arity: -3, Flags: FlagReadOnly, Keys: twoKeys, Group: "string", Since: "7.0.0",
+		Summary: "Return the longest common subsequence of two strings, its length or where it matches.", Run: cmdLCS},
 }
 
 func cmdGet(c *Call) error {
@@ -414,28 +417,34 @@ func cmdIncrFamily(c *Call) error {
 }
 
 func cmdIncrByFloat(c *Call) error {
-	incr, err := c.Float(2)
-	if err != nil {
-		return err
+	// Long-double arithmetic, as Redis: 0.1 + 0.2 is 0.3 (see cmd_hash.go).
+	incr, ok := parseLongDouble(c.Arg(2))
+	if !ok {
+		return errNotFloat
+	}
+	if incr.IsInf() {
+		return errNaN
 	}
 	key := c.Arg(1)
-	v, ok, err := c.Txn.GetString(c.DB, key)
+	v, found, err := c.Txn.GetString(c.DB, key)
 	if err != nil {
 		return err
 	}
-	var cur float64
-	if ok {
-		f, good := parseFloat(v)
+	sum := new(big.Float).SetPrec(longDoublePrec).Set(incr)
+	if found {
+		cur, good := parseLongDouble(v)
 		if !good {
 			return errNotFloat
 		}
-		cur = f
+		if cur.IsInf() {
+			return errNaN
+		}
+		sum.Add(sum, cur)
 	}
-	cur += incr
-	if math.IsNaN(cur) || math.IsInf(cur, 0) {
+	nv, ok := formatLongDouble(sum)
+	if !ok {
 		return errNaN
 	}
-	nv := formatFloat(cur)
 	if _, _, err := c.Txn.SetString(c.DB, key, nv, setOpts(expireOpts{keepTTL: true})); err != nil {
 		return err
 	}
@@ -497,7 +506,7 @@ func cmdSetRange(c *Call) error {
 		c.NoPropagate()
 		return nil
 	}
-	if off+int64(len(val)) > c.maxStringLen() {
+	if off > c.maxStringLen()-int64(len(val)) { // off+len could overflow
 		return errStringTooLong
 	}
 	size := max(int64(len(v)), off+int64(len(val)))
@@ -523,4 +532,149 @@ func notifySet(c *Call, key []byte, e expireOpts) {
 // setOpts maps parsed expiry options to the engine's.
 func setOpts(e expireOpts) engine.SetOptions {
 	return engine.SetOptions{ExpireAt: e.atMs, KeepTTL: e.keepTTL}
+}
+
+// lcsString reads one of LCS's keys: a missing key is an empty string.
+func lcsString(c *Call, key []byte) ([]byte, error) {
+	m, ok, err := c.Txn.Lookup(c.DB, key)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, nil
+	case m.Type != engine.TypeString:
+		return nil, errLCSNotString
+	}
+	return m.Value, nil
+}
+
+// lcsMatch is one run of the common subsequence: [aStart, aEnd] in the
+// first string matches [bStart, bEnd] in the second.
+type lcsMatch struct{ aStart, aEnd, bStart, bEnd int }
+
+// cmdLCS serves LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]
+// as Redis's lcsCommand: the keys' types are checked before the options,
+// the table is the classic O(len1*len2) one, bounded by
+// proto-max-bulk-len, and IDX reports the matching runs from the end of
+// the strings backward.
+func cmdLCS(c *Call) error {
+	a, err := lcsString(c, c.Arg(1))
+	if err != nil {
+		return err
+	}
+	b, err := lcsString(c, c.Arg(2))
+	if err != nil {
+		return err
+	}
+	var getLen, getIdx, withMatchLen bool
+	var minMatchLen int64
+	for i := 3; i < len(c.Args); i++ {
+		switch opt := c.ArgLower(i); {
+		case opt == "idx":
+			getIdx = true
+		case opt == "len":
+			getLen = true
+		case opt == "withmatchlen":
+			withMatchLen = true
+		case opt == "minmatchlen" && i+1 < len(c.Args):
+			n, err := c.Int(i + 1)
+			if err != nil {
+				return err
+			}
+			minMatchLen = max(n, 0)
+			i++
+		default:
+			return errSyntax
+		}
+	}
+	if getLen && getIdx {
+		return errLCSLenAndIdx
+	}
+	if len(a) >= math.MaxUint32-1 || len(b) >= math.MaxUint32-1 {
+		return errLCSTooLong
+	}
+	cols := len(b) + 1
+	if size := int64(len(a)+1) * int64(cols) * 4; size > c.maxStringLen() {
+		return errLCSMemory
+	}
+	// lcs[i*cols+j] is the LCS length of a[:i] and b[:j].
+	lcs := make([]uint32, (len(a)+1)*cols)
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			if a[i-1] == b[j-1] {
+				lcs[i*cols+j] = lcs[(i-1)*cols+j-1] + 1
+			} else {
+				lcs[i*cols+j] = max(lcs[(i-1)*cols+j], lcs[i*cols+j-1])
+			}
+		}
+	}
+	total := lcs[len(a)*cols+len(b)]
+	if getLen {
+		c.Reply.Int(int64(total))
+		return nil
+	}
+	// Walk back from the end, building the subsequence and its runs.
+	result := make([]byte, total)
+	var matches []lcsMatch
+	idx := int(total)
+	cur, open := lcsMatch{}, false
+	for i, j := len(a), len(b); i > 0 && j > 0; {
+		emit := false
+		if a[i-1] == b[j-1] {
+			result[idx-1] = a[i-1]
+			switch {
+			case !open:
+				cur, open = lcsMatch{i - 1, i - 1, j - 1, j - 1}, true
+			case cur.aStart == i && cur.bStart == j:
+				cur.aStart--
+				cur.bStart--
+			default:
+				emit = true
+			}
+			if cur.aStart == 0 || cur.bStart == 0 {
+				emit = true
+			}
+			idx, i, j = idx-1, i-1, j-1
+		} else {
+			if lcs[(i-1)*cols+j] > lcs[i*cols+j-1] {
+				i--
+			} else {
+				j--
+			}
+			emit = open
+		}
+		if emit {
+			if n := int64(cur.aEnd - cur.aStart + 1); minMatchLen == 0 || n >= minMatchLen {
+				matches = append(matches, cur)
+			}
+			open = false
+		}
+	}
+	if !getIdx {
+		c.Reply.Bulk(result)
+		return nil
+	}
+	r := c.Reply
+	r.Map(2)
+	r.BulkString("matches")
+	r.Array(len(matches))
+	for _, m := range matches {
+		if withMatchLen {
+			r.Array(3)
+		} else {
+			r.Array(2)
+		}
+		r.Array(2)
+		r.Int(int64(m.aStart))
+		r.Int(int64(m.aEnd))
+		r.Array(2)
+		r.Int(int64(m.bStart))
+		r.Int(int64(m.bEnd))
+		if withMatchLen {
+			r.Int(int64(m.aEnd - m.aStart + 1))
+		}
+	}
+	r.BulkString("len")
+	r.Int(int64(total))
+	return nil
 }

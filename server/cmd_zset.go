@@ -236,6 +236,7 @@ options:
 	if err != nil {
 		return zsetErr(err)
 	}
+	notifyZAdd(c, res, f.Incr)
 	switch {
 	case f.Incr && res.Applied:
 		c.Reply.Double(res.Score)
@@ -258,14 +259,33 @@ func cmdZIncrBy(c *Call) error {
 	if err != nil {
 		return zsetErr(err)
 	}
+	notifyZAdd(c, res, true)
 	c.Reply.Double(res.Score)
 	return nil
+}
+
+// notifyZAdd raises ZADD's and ZINCRBY's event, "zadd" or "zincr" (INCR),
+// when a member was added or its score changed.
+func notifyZAdd(c *Call, res engine.ZAddResult, incr bool) {
+	switch {
+	case res.Added+res.Updated == 0:
+	case incr:
+		c.Notify(eventZSet, "zincr", c.Arg(1))
+	default:
+		c.Notify(eventZSet, "zadd", c.Arg(1))
+	}
 }
 
 func cmdZRem(c *Call) error {
 	n, err := c.Txn.ZRem(c.DB, c.Arg(1), c.Args[2:]...)
 	if err != nil {
 		return err
+	}
+	if n > 0 {
+		c.Notify(eventZSet, "zrem", c.Arg(1))
+		if err := notifyIfDeleted(c, c.Arg(1)); err != nil {
+			return err
+		}
 	}
 	c.Reply.Int(n)
 	return nil
@@ -461,12 +481,7 @@ func cmdZRange(c *Call) error {
 		return err
 	}
 	if form.store {
-		n, err := c.Txn.ZStore(c.DB, c.Arg(1), items)
-		if err != nil {
-			return zsetErr(err)
-		}
-		c.Reply.Int(n)
-		return nil
+		return storeZSet(c, items)
 	}
 	replyScoreMembers(c, items, withScores)
 	return nil
@@ -500,6 +515,12 @@ func cmdZRemRange(c *Call) error {
 	n, err := c.Txn.ZRemRange(c.DB, c.Arg(1), spec)
 	if err != nil {
 		return err
+	}
+	if n > 0 {
+		c.Notify(eventZSet, c.Cmd.Name, c.Arg(1)) // "zremrangebyrank"…
+		if err := notifyIfDeleted(c, c.Arg(1)); err != nil {
+			return err
+		}
 	}
 	c.Reply.Int(n)
 	return nil
@@ -548,21 +569,42 @@ func cmdZPop(c *Call) error {
 		}
 		count = n
 	}
-	items, _, err := c.Txn.ZPop(c.DB, c.Arg(1), c.Cmd.Name == "zpopmax", count)
+	max := c.Cmd.Name == "zpopmax"
+	items, _, err := c.Txn.ZPop(c.DB, c.Arg(1), max, count)
 	if err != nil {
 		return err
+	}
+	if len(items) > 0 {
+		if err := notifyZPop(c, c.Arg(1), max); err != nil {
+			return err
+		}
 	}
 	replyZPop(c, items, withCount && c.Reply.resp3())
 	return nil
 }
 
+// notifyZPop raises a pop's event, "zpopmin" or "zpopmax", then "del"
+// when the pop emptied the sorted set. ZPOPMIN, ZPOPMAX, ZMPOP and the
+// blocking pops share it.
+func notifyZPop(c *Call, key []byte, max bool) error {
+	if max {
+		c.Notify(eventZSet, "zpopmax", key)
+	} else {
+		c.Notify(eventZSet, "zpopmin", key)
+	}
+	return notifyIfDeleted(c, key)
+}
+
 // popFirstZSet pops up to count elements from the first non-empty sorted
-// set of keys, failing on the first key of another type met before it.
-// It is ZMPOP's core and the blocking pops can call it. ok is false when
-// every key is missing.
+// set of keys, failing on the first key of another type met before it
+// (skipping it when a parked blocking pop is retried). It is ZMPOP's core
+// and the blocking pops call it. ok is false when every key is missing.
 func popFirstZSet(c *Call, keys [][]byte, max bool, count int64) (key []byte, items []engine.ScoreMember, ok bool, err error) {
 	for _, k := range keys {
 		items, exists, err := c.Txn.ZPop(c.DB, k, max, count)
+		if errors.Is(err, engine.ErrWrongType) && c.retrying() {
+			continue
+		}
 		if err != nil {
 			return nil, nil, false, err
 		}
@@ -588,6 +630,9 @@ func cmdZMPop(c *Call) error {
 		return nil
 	}
 	propagateZPop(c, key, max, len(items))
+	if err := notifyZPop(c, key, max); err != nil {
+		return err
+	}
 	c.Reply.Array(2)
 	c.Reply.Bulk(key)
 	replyZPop(c, items, true)
@@ -685,14 +730,33 @@ func cmdZSetOp(c *Call) error {
 		return err
 	}
 	if store {
-		n, err := c.Txn.ZStore(c.DB, c.Arg(1), items)
-		if err != nil {
-			return zsetErr(err)
-		}
-		c.Reply.Int(n)
-		return nil
+		return storeZSet(c, items)
 	}
 	replyScoreMembers(c, items, withScores)
+	return nil
+}
+
+// storeZSet ends ZRANGESTORE and the STORE forms of ZUNION, ZINTER and
+// ZDIFF: it replaces the destination (argument 1) with items and answers
+// their count. Its event is the command's name, or "del" when an empty
+// result deleted the destination.
+func storeZSet(c *Call, items []engine.ScoreMember) error {
+	dst := c.Arg(1)
+	_, existed, err := c.Txn.Lookup(c.DB, dst)
+	if err != nil {
+		return err
+	}
+	n, err := c.Txn.ZStore(c.DB, dst, items)
+	if err != nil {
+		return zsetErr(err)
+	}
+	switch {
+	case n > 0:
+		c.Notify(eventZSet, c.Cmd.Name, dst) // "zunionstore"…
+	case existed:
+		c.Notify(eventGeneric, "del", dst)
+	}
+	c.Reply.Int(n)
 	return nil
 }
 

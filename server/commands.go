@@ -4,7 +4,7 @@ package server
 func allCommands(s *Server) [][]*Command {
 	return [][]*Command{
 		connCommands, txnCommands, keyCommands, stringCommands, bitCommands,
-		hashCommands, setCommands, listCommands, zsetCommands, blockingCommands, pubsubCommands, replCommands,
-		serverCommands, clientCommands, commandCommands,
+		hashCommands, setCommands, listCommands, zsetCommands, sortCommands, blockingCommands, pubsubCommands, replCommands,
+		serverCommands, clientCommands, commandCommands, persistCommands,
 	}
 }

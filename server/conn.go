@@ -152,6 +152,14 @@ func (c *Conn) kill() {
 // they share one log append and one fsync.
 func (c *Conn) serve() {
 	defer c.nc.Close()
+	// However the loop ends (EOF included), the connection leaves no
+	// watches or subscriptions behind.
+	defer func() {
+		c.unwatchAll()
+		if c.subscribed.Load() > 0 {
+			c.s.pubsub.dropConn(c)
+		}
+	}()
 	var pending []*Call
 	for !c.quitting && !c.killed.Load() {
 		if len(pending) > 0 && !c.rd.ready() {
@@ -197,10 +205,6 @@ func (c *Conn) serve() {
 		c.s.exec.run(c, pending, false)
 	}
 	c.flush()
-	c.unwatchAll()
-	if c.subscribed.Load() > 0 {
-		c.s.pubsub.dropConn(c)
-	}
 }
 
 // protocol is the connection's RESP version, readable from any goroutine.

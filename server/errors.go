@@ -37,12 +37,18 @@ var (
 	errBitOffset     = &Error{"ERR", "bit offset is not an integer or out of range"}
 	errBitValue      = &Error{"ERR", "bit is not an integer or out of range"}
 	errStringTooLong = &Error{"ERR", "string exceeds maximum allowed size (proto-max-bulk-len)"}
+	errLCSNotString  = &Error{"ERR", "The specified keys must contain string values"}
+	errLCSLenAndIdx  = &Error{"ERR", "If you want both the length and indexes, please just use IDX."}
+	errLCSTooLong    = &Error{"ERR", "String too long for LCS"}
+	errLCSMemory     = &Error{"ERR", "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"}
 	errOffsetRange   = &Error{"ERR", "offset is out of range"}
 	errMisconf       = &Error{"MISCONF", "Errors writing to the AOF file: "}
 	errTimeoutNeg    = &Error{"ERR", "timeout is negative"}
 	errProtected     = &Error{"DENIED", "Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."}
 	errTimeoutFloat  = &Error{"ERR", "timeout is not a float or out of range"}
 	errUnblocked     = &Error{"UNBLOCKED", "client unblocked via CLIENT UNBLOCK"}
+	errUnblockReason = &Error{"ERR", "CLIENT UNBLOCK reason should be TIMEOUT or ERROR"}
+	errTimeoutRange  = &Error{"ERR", "timeout is out of range"}
 	errShuttingDown  = &Error{"ERR", "Errors trying to SHUTDOWN. Check logs."}
 
 	// INFO, CONFIG, SLOWLOG, SHUTDOWN, DEBUG, CLIENT, COMMAND.
@@ -151,6 +157,7 @@ var (
 	errWeightFloat     = &Error{"ERR", "weight value is not a float"}
 	errLimitNegative   = &Error{"ERR", "LIMIT can't be negative"}
 	errZScanCursor     = &Error{"ERR", "invalid cursor"}
+	errSortScore       = &Error{"ERR", "One or more scores can't be converted into double"}
 	errAtLeastOneKey   = func(cmd string) *Error { return errf("at least 1 input key is needed for '%s' command", cmd) }
 )
 
@@ -169,3 +176,22 @@ var (
 	errMasterDown = &Error{"MASTERDOWN", "Link with MASTER is down and replica-serve-stale-data is set to 'no'."}
 	errNoReplicas = &Error{"NOREPLICAS", "Not enough good replicas to write."}
 )
+
+// Persistence: SAVE, BGSAVE, DUMP, RESTORE.
+var (
+	errBGSaveInProgress = &Error{"ERR", "Background save already in progress"}
+	errDumpPayload      = &Error{"ERR", "DUMP payload version or checksum are wrong"}
+	errBadDataFormat    = &Error{"ERR", "Bad data format"}
+	errBusyKey          = &Error{"BUSYKEY", "Target key name already exists."}
+	errInvalidTTL       = &Error{"ERR", "Invalid TTL value, must be >= 0"}
+	errIdleTimeValue    = &Error{"ERR", "Invalid IDLETIME value, must be >= 0"}
+	errFreqValue        = &Error{"ERR", "Invalid FREQ value, must be >= 0 and <= 255"}
+	errShuttingDownSave = &Error{"ERR", "server is shutting down"}
+
+	// errRestoreUnsupported is cobble's own: Redis stores every type.
+	errRestoreUnsupported = &Error{"ERR", "DUMP payload holds a value cobble does not store (a stream, a module value or hash field TTLs)"}
+)
+
+// errSaveFailed is a failed SAVE. Redis answers a bare "-ERR" and logs the
+// reason; cobble gives it in the reply too.
+func errSaveFailed(err error) *Error { return errf("SAVE failed: %v", err) }

@@ -43,9 +43,15 @@ type executor struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	lastDB int // db of the last SELECT written to the log; -1 = unknown
+	// streamDB is the db the log's last SELECT selected: where a replica
+	// of this log (or a replay of it) runs the next command that follows
+	// without a SELECT. Unlike lastDB it is never unknown, and it is
+	// persisted ("stream-db") with the commit that changes it.
+	streamDB, savedStreamDB int
 
 	buf   []byte         // effects of the current group, RESP
 	notes []notification // keyspace events of the current group
+	done  []*execReq     // answered requests, released once blocked clients are served
 
 	blocked      map[blockKey][]*blockedReq // parked blocking calls by key
 	blockedOrder []*blockedReq              // all parked calls, oldest first
@@ -55,6 +61,8 @@ type executor struct {
 func newExecutor(s *Server) *executor {
 	e := &executor{s: s, ch: make(chan *execReq, 1024), stop: make(chan struct{}), lastDB: -1,
 		blocked: map[blockKey][]*blockedReq{}}
+	e.streamDB = s.persistedStreamDB()
+	e.savedStreamDB = e.streamDB
 	e.wg.Add(1)
 	go e.loop()
 	return e
@@ -172,7 +180,10 @@ func (e *executor) shutdown() {
 }
 
 // group executes, logs and commits one group of requests, then retries
-// parked blocking calls whose keys the group touched.
+// parked blocking calls whose keys the group touched, and those whose keys
+// the served ones touched. As in Redis, the clients of the group get their
+// replies only then: a client that pushes and then reads sees the state
+// after every blocked client it woke was served.
 func (e *executor) group(reqs []*execReq) {
 	for len(reqs) > 0 {
 		touched := e.commitGroup(reqs)
@@ -182,6 +193,10 @@ func (e *executor) group(reqs []*execReq) {
 			reqs = append(reqs, b.req)
 		}
 	}
+	for _, r := range e.done {
+		close(r.done)
+	}
+	e.done = e.done[:0]
 }
 
 // commitGroup runs one group and returns the keys it changed (nil when
@@ -193,7 +208,8 @@ func (e *executor) commitGroup(reqs []*execReq) []engine.Touched {
 	txn.NoExpire = s.isReplica()
 	e.buf = e.buf[:0]
 	e.notes = e.notes[:0]
-	startDB := e.lastDB
+	startDB, startStreamDB := e.lastDB, e.streamDB
+	replica := txn.NoExpire
 	for _, r := range reqs {
 		if r.replCmds != nil {
 			txn.NoExpire = true
@@ -208,7 +224,18 @@ func (e *executor) commitGroup(reqs []*execReq) []engine.Touched {
 			continue
 		}
 		r.mark = len(r.conn.reply.buf)
+		mark, db, sdb := len(e.buf), e.lastDB, e.streamDB
 		e.runReq1(txn, r)
+		if replica {
+			// Writes on a writable replica are local, as in Redis: not
+			// logged, so the log stays the master's stream byte for byte
+			// (its offsets are the master's) and chained replicas don't
+			// see them.
+			e.buf, e.lastDB, e.streamDB = e.buf[:mark], db, sdb
+		}
+	}
+	if e.streamDB != e.savedStreamDB {
+		txn.SetInternal(streamDBKey, []byte(strconv.Itoa(e.streamDB)))
 	}
 	var err error
 	end := s.aof.EndOffset()
@@ -226,7 +253,7 @@ func (e *executor) commitGroup(reqs []*execReq) []engine.Touched {
 		// Nothing of the group happened: every reply becomes the error,
 		// except parked calls being retried, which simply stay parked.
 		s.log.Error("write failed, group rolled back", "err", err)
-		e.lastDB = startDB
+		e.lastDB, e.streamDB = startDB, startStreamDB
 		touched = nil
 		for _, r := range reqs {
 			if r.replCmds != nil {
@@ -248,6 +275,7 @@ func (e *executor) commitGroup(reqs []*execReq) []engine.Touched {
 			}
 		}
 	} else {
+		e.savedStreamDB = e.streamDB
 		s.afterCommit(touched)
 		if len(e.notes) > 0 {
 			s.publishNotifications(e.notes)
@@ -256,7 +284,7 @@ func (e *executor) commitGroup(reqs []*execReq) []engine.Touched {
 	for _, r := range reqs {
 		switch {
 		case r.parked == nil:
-			close(r.done)
+			e.done = append(e.done, r)
 		case r.parked.released:
 		case r.retry && !failed && r.parked.call.block == nil:
 			e.unpark(r.parked, unparkServed) // tried again and served
@@ -347,7 +375,7 @@ func (e *executor) appendEffects(effects []engine.Effect, prefix [][]byte) {
 	for _, ef := range effects {
 		if ef.DB != e.lastDB {
 			e.buf = aof.AppendCommand(e.buf, []byte("SELECT"), []byte(strconv.Itoa(ef.DB)))
-			e.lastDB = ef.DB
+			e.lastDB, e.streamDB = ef.DB, ef.DB
 		}
 		e.buf = aof.AppendCommand(e.buf, ef.Args...)
 	}

@@ -317,7 +317,7 @@ func TestLists_Restart(t *testing.T) {
 // ends and indexes are served without reading it: pushes, pops, LINDEX,
 // LSET and LLEN at both ends answer right while the list stays whole.
 func TestLists_Million(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		t.Skip("a million elements")
 	}
 	const total, batch = 1_000_000, 5000

@@ -19,6 +19,13 @@ func (s *Server) replay() error {
 	start := time.Now()
 	from := s.db.AppliedOffset()
 	first, end := s.aof.StartOffset(), s.aof.EndOffset()
+	if s.fullSyncInterrupted() {
+		// A replica stopped while swapping in a full resync: its keyspace
+		// and log may not belong together. It forgets its replid (see
+		// initReplication), so its master sends it everything again.
+		s.log.Warn("a full resync was interrupted; starting a new log until the master resends the data set", "keyspace_offset", from)
+		return s.aof.Reset(from)
+	}
 	switch {
 	case from > end:
 		// The keyspace is ahead of the log: the log was removed, or a full
@@ -37,7 +44,7 @@ func (s *Server) replay() error {
 	txn := s.db.WriteTxn()
 	txn.NoExpire = true
 	var (
-		db       int
+		db       = s.persistedStreamDB() // the SELECT in force at from
 		inMulti  bool
 		queued   [][][]byte
 		applied  = from
@@ -108,6 +115,7 @@ func (s *Server) replay() error {
 		applied = off
 		pending++
 		if pending >= replayBatch {
+			txn.SetInternal(streamDBKey, []byte(strconv.Itoa(db)))
 			if err := txn.Commit(applied); err != nil {
 				return err
 			}
@@ -124,6 +132,7 @@ func (s *Server) replay() error {
 	if inMulti {
 		s.log.Warn("log ends inside MULTI; the unfinished transaction is not applied", "offset", applied)
 	}
+	txn.SetInternal(streamDBKey, []byte(strconv.Itoa(db)))
 	if err := txn.Commit(applied); err != nil {
 		return err
 	}

@@ -35,7 +35,6 @@ type replState struct {
 	masterHost   string
 	masterPort   string
 	link         *repl.Link
-	linkDB       int // the db the master's stream last SELECTed
 	replicas     map[*Conn]*replicaInfo
 	fullSyncs    atomic.Int64
 	partialOK    atomic.Int64
@@ -56,6 +55,34 @@ type replicaInfo struct {
 }
 
 const zeroReplID = "0000000000000000000000000000000000000000"
+
+// Internal records (engine.Txn.SetInternal) of replication. Persisted:
+// don't rename.
+const (
+	streamDBKey        = "stream-db"        // the db the log's last SELECT selected
+	fullSyncPendingKey = "fullsync-pending" // "1" while a full resync is being swapped in
+)
+
+// persistedStreamDB is the db the log had selected at the offset the
+// keyspace reflects (0 for a log without SELECT).
+func (s *Server) persistedStreamDB() int {
+	v, ok, err := s.db.Internal(streamDBKey)
+	if err != nil || !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(string(v))
+	if err != nil || n < 0 || n >= s.db.Databases() {
+		return 0
+	}
+	return n
+}
+
+// fullSyncInterrupted reports whether the node stopped in the middle of
+// swapping in a full resync.
+func (s *Server) fullSyncInterrupted() bool {
+	v, ok, _ := s.db.Internal(fullSyncPendingKey)
+	return ok && string(v) == "1"
+}
 
 func newReplID() string {
 	b := make([]byte, 20)
@@ -83,8 +110,9 @@ func (s *Server) initReplication() error {
 	if v, ok, _ := s.db.Internal("second-offset"); ok {
 		r.secondOffset, _ = strconv.ParseInt(string(v), 10, 64)
 	}
-	if r.replid == "" {
-		r.replid = newReplID()
+	if r.replid == "" || s.fullSyncInterrupted() {
+		// A new id: nobody can continue from a data set of unknown origin.
+		r.replid, r.replid2, r.secondOffset = newReplID(), zeroReplID, -1
 		if err := s.saveReplIDs(); err != nil {
 			return err
 		}
@@ -96,21 +124,32 @@ func (s *Server) initReplication() error {
 }
 
 // saveReplIDs persists the ids through the executor (or directly before
-// it runs).
+// it runs) and makes them durable at once: the engine is only flushed at
+// checkpoints, and a replica that restarts with its old id after a crash
+// could not continue partially.
 func (s *Server) saveReplIDs() error {
-	r := &s.repl
-	write := func(txn *engine.Txn) {
-		txn.SetInternal("replid", []byte(r.replid))
-		txn.SetInternal("replid2", []byte(r.replid2))
-		txn.SetInternal("second-offset", []byte(strconv.FormatInt(r.secondOffset, 10)))
-	}
 	if s.exec == nil {
 		txn := s.db.WriteTxn()
-		write(txn)
-		return txn.Commit(s.db.AppliedOffset())
+		s.writeReplIDs(txn)
+		txn.SetInternal(fullSyncPendingKey, []byte("0"))
+		if err := txn.Commit(s.db.AppliedOffset()); err != nil {
+			return err
+		}
+	} else if !s.exec.do(func(txn *engine.Txn) { s.writeReplIDs(txn) }) {
+		return errf("server is shutting down")
 	}
-	s.exec.do(write)
-	return nil
+	_, err := s.db.Checkpoint()
+	return err
+}
+
+// writeReplIDs adds the ids to a write.
+func (s *Server) writeReplIDs(txn *engine.Txn) {
+	r := &s.repl
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	txn.SetInternal("replid", []byte(r.replid))
+	txn.SetInternal("replid2", []byte(r.replid2))
+	txn.SetInternal("second-offset", []byte(strconv.FormatInt(r.secondOffset, 10)))
 }
 
 func (s *Server) isReplica() bool {
@@ -204,6 +243,12 @@ func (a *applier) ReplState() (string, int64) {
 
 // FullSync loads the master's RDB beside the live data set and swaps it in
 // when complete; readers see the old data set until then.
+//
+// Crash safety: "fullsync-pending" is made durable before the swap and
+// cleared, durably, with the new ids once the keyspace and the log both
+// start at the master's offset. A node that stops in between forgets its
+// replid and its log on restart (replay, initReplication), so it can only
+// resync fully, never continue from a data set and log that don't match.
 func (a *applier) FullSync(replid string, offset int64, r io.Reader) error {
 	s := a.s
 	s.log.Info("full resync from master", "replid", replid, "offset", offset)
@@ -217,29 +262,47 @@ func (a *applier) FullSync(replid string, offset int64, r io.Reader) error {
 		return err
 	}
 	var cerr error
-	s.exec.do(func(*engine.Txn) {
-		if cerr = l.Commit(offset); cerr != nil {
-			return
-		}
-		if cerr = s.aof.Reset(offset); cerr != nil {
-			return
-		}
-		s.exec.lastDB = -1
-	})
+	ok := s.exec.do(func(txn *engine.Txn) { txn.SetInternal(fullSyncPendingKey, []byte("1")) })
+	if ok {
+		_, cerr = s.db.Checkpoint()
+	} else {
+		cerr = errf("server is shutting down")
+	}
+	if cerr == nil {
+		s.exec.do(func(txn *engine.Txn) {
+			// Under repl.mu, so a chained replica's PSYNC sees the old id
+			// with the old log or the new id with the new one.
+			s.repl.mu.Lock()
+			defer s.repl.mu.Unlock()
+			if cerr = l.Commit(offset); cerr != nil {
+				return
+			}
+			if cerr = s.aof.Reset(offset); cerr != nil {
+				return
+			}
+			s.exec.lastDB, s.exec.streamDB = -1, 0
+			s.repl.replid, s.repl.replid2, s.repl.secondOffset = replid, zeroReplID, -1
+			txn.SetInternal("replid", []byte(replid))
+			txn.SetInternal("replid2", []byte(zeroReplID))
+			txn.SetInternal("second-offset", []byte("-1"))
+			txn.SetInternal(fullSyncPendingKey, []byte("0"))
+		})
+	}
 	if cerr != nil {
+		l.Abort()
 		return cerr
 	}
-	s.repl.mu.Lock()
-	s.repl.replid = replid
-	s.repl.replid2 = zeroReplID
-	s.repl.secondOffset = -1
-	s.repl.linkDB = 0
-	s.repl.mu.Unlock()
+	if _, err := s.db.Checkpoint(); err != nil {
+		return err
+	}
 	s.dropReplicas()
 	s.log.Info("full resync loaded", "keys", l.Keys(), "skipped_unsupported", h.skipped)
-	return s.saveReplIDs()
+	return nil
 }
 
+// Continue records a +CONTINUE. When the master's id changed (it was
+// promoted), ours becomes replid2, valid up to the offset we reached, as
+// Redis does; our own replicas can then continue through it too.
 func (a *applier) Continue(newID string) error {
 	s := a.s
 	s.repl.mu.Lock()
@@ -271,21 +334,27 @@ func (a *applier) Apply(raw []byte, cmds [][][]byte) error {
 }
 
 // applyReplicated runs in the executor: the stream's commands against the
-// group's batch. Their own effects are not logged: the raw bytes are.
+// group's batch. Their own effects are not logged: the raw bytes are. A
+// MULTI … EXEC block always comes whole in one request, so it commits
+// atomically.
 func (e *executor) applyReplicated(txn *engine.Txn, r *execReq) {
 	s := e.s
 	reply := Reply{proto: 2}
+	// The log now holds bytes this executor did not encode: its next own
+	// effect (after a promotion) must SELECT again.
+	e.lastDB = -1
 	for _, args := range r.replCmds {
 		name := strings.ToLower(string(args[0]))
 		switch name {
 		case "select":
-			if n, err := strconv.Atoi(string(args[1])); err == nil && n >= 0 && n < s.db.Databases() {
-				s.repl.linkDB = n
+			if len(args) == 2 {
+				if n, err := strconv.Atoi(string(args[1])); err == nil && n >= 0 && n < s.db.Databases() {
+					e.streamDB = n
+				}
 			}
 			continue
 		case "ping", "replconf", "multi", "exec":
-			// Keepalives and GETACK (answered by the link); MULTI/EXEC
-			// blocks are applied within one request.
+			// Keepalives and GETACK (answered by the link).
 			continue
 		}
 		cmd := s.table.lookup(args[0])
@@ -298,7 +367,8 @@ func (e *executor) applyReplicated(txn *engine.Txn, r *execReq) {
 			s.log.Warn("replicated command not supported, skipped", "cmd", name)
 			continue
 		}
-		call := &Call{Args: args, Cmd: cmd, Srv: s, Txn: txn, Reply: &reply, DB: s.repl.linkDB}
+		txn.SetNow(s.db.Now())
+		call := &Call{Args: args, Cmd: cmd, Srv: s, Txn: txn, Reply: &reply, DB: e.streamDB}
 		if err := cmd.Run(call); err != nil {
 			s.log.Debug("replicated command failed", "cmd", name, "err", err)
 		}
@@ -361,8 +431,8 @@ func (s *Server) canContinue(replid string, offArg []byte) (int64, bool) {
 		return 0, false
 	}
 	s.repl.mu.Lock()
+	defer s.repl.mu.Unlock()
 	ok := replid == s.repl.replid || (replid == s.repl.replid2 && psyncOff <= s.repl.secondOffset)
-	s.repl.mu.Unlock()
 	off := psyncOff - 1 // PSYNC names the next byte, 1-based
 	if !ok || off < s.aof.StartOffset() || off > s.aof.EndOffset() {
 		return 0, false

@@ -65,6 +65,7 @@ type Server struct {
 	watches  watchRegistry
 	pubsub   pubsub
 	repl     replState
+	persist  persistState
 
 	requirePass atomic.Pointer[string]
 	limits      atomic.Pointer[Limits]
@@ -133,6 +134,11 @@ func New(cfg *config.Config, logger *slog.Logger, hooks Hooks) (*Server, error) 
 		s.aof.Close()
 		return nil, err
 	}
+	if err := s.loadDumpAtFirstStart(); err != nil {
+		s.db.Close()
+		s.aof.Close()
+		return nil, err
+	}
 	s.exec = newExecutor(s)
 	s.registerConfigHooks()
 	if err := s.initReplication(); err != nil {
@@ -141,6 +147,7 @@ func New(cfg *config.Config, logger *slog.Logger, hooks Hooks) (*Server, error) 
 		s.aof.Close()
 		return nil, err
 	}
+	s.startPersist()
 	return s, nil
 }
 
@@ -340,6 +347,7 @@ func (s *Server) Close() error {
 	if link != nil {
 		link.Stop()
 	}
+	s.stopPersist()
 	s.wg.Wait()
 	s.exec.close()
 	err := errors.Join(s.aof.Sync(), s.db.Close(), s.aof.Close())

@@ -13,27 +13,28 @@ type watchEntry struct {
 	expireAt int64 // its TTL when watched (0 = none or missing)
 }
 
-// watchRegistry maps WATCHed keys to the connections watching them. The
-// executor marks those connections dirty after every commit that touched
-// the key (any write, expiry, FLUSHDB, SWAPDB); EXEC then aborts.
+// watchRegistry maps WATCHed keys to the connections watching them, and
+// whether the key existed when each one watched it. The executor marks
+// those connections dirty after every commit that touched the key (any
+// write, expiry, FLUSHDB, SWAPDB); EXEC then aborts.
 type watchRegistry struct {
 	mu   sync.Mutex
-	keys map[blockKey]map[*Conn]struct{}
+	keys map[blockKey]map[*Conn]bool
 	n    int // entries, so touch is free when nobody watches
 }
 
-func (w *watchRegistry) add(c *Conn, db int, key string) {
+func (w *watchRegistry) add(c *Conn, db int, key string, existed bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.keys == nil {
-		w.keys = map[blockKey]map[*Conn]struct{}{}
+		w.keys = map[blockKey]map[*Conn]bool{}
 	}
 	k := blockKey{db, key}
 	if w.keys[k] == nil {
-		w.keys[k] = map[*Conn]struct{}{}
+		w.keys[k] = map[*Conn]bool{}
 	}
 	if _, ok := w.keys[k][c]; !ok {
-		w.keys[k][c] = struct{}{}
+		w.keys[k][c] = existed
 		w.n++
 	}
 }
@@ -55,7 +56,11 @@ func (w *watchRegistry) remove(c *Conn, entries []watchEntry) {
 	}
 }
 
-// touch marks the watchers of changed keys; an empty key means the whole db.
+// touch marks the watchers of changed keys. An empty key means the whole
+// db was emptied or swapped (FLUSHDB, FLUSHALL, SWAPDB): as in Redis, that
+// touches only the watched keys that existed then, which are the ones that
+// existed when watched (a key created or deleted since is dirty already).
+// SWAPDB also touches the keys the other db brings in (touchKeys).
 func (w *watchRegistry) touch(touched []engine.Touched) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -66,8 +71,10 @@ func (w *watchRegistry) touch(touched []engine.Touched) {
 		if t.Key == "" {
 			for k, m := range w.keys {
 				if k.db == t.DB {
-					for c := range m {
-						c.watchDirty.Store(true)
+					for c, existed := range m {
+						if existed {
+							c.watchDirty.Store(true)
+						}
 					}
 				}
 			}
@@ -77,6 +84,19 @@ func (w *watchRegistry) touch(touched []engine.Touched) {
 			c.watchDirty.Store(true)
 		}
 	}
+}
+
+// keysIn returns the keys watched in a db.
+func (w *watchRegistry) keysIn(db int) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for k := range w.keys {
+		if k.db == db {
+			out = append(out, k.key)
+		}
+	}
+	return out
 }
 
 // watchFailed runs in the executor at EXEC: a watched key was touched, or
@@ -118,7 +138,7 @@ func cmdWatch(c *Call) error {
 		if ok {
 			e.expireAt = m.ExpireAt
 		}
-		c.Srv.watches.add(conn, e.db, e.key)
+		c.Srv.watches.add(conn, e.db, e.key, ok)
 		conn.watched = append(conn.watched, e)
 	}
 	c.Reply.OK()

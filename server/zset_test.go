@@ -514,7 +514,7 @@ func TestZSets_Restart(t *testing.T) {
 // that point operations stay cheap: ZADD, ZSCORE, ZINCRBY, ZREM, ZCARD and
 // the pops at both ends answer right without reading the set.
 func TestZSets_Million(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		t.Skip("a million members")
 	}
 	const total, batch = 1_000_000, 5000
