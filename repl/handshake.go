@@ -110,23 +110,25 @@ func RDBReader(r *bufio.Reader) (io.Reader, int64, error) {
 type eofReader struct {
 	r    *bufio.Reader
 	mark []byte
-	hold []byte
-	done bool
+	hold []byte // read, not given out yet; ends with what may be the start of the mark
+	buf  []byte // read buffer
+	done bool   // the mark was found: hold is the rest of the payload
 }
 
 func (e *eofReader) Read(p []byte) (int, error) {
-	for !e.done && len(e.hold) < len(e.mark)+len(p) {
-		b := make([]byte, max(4096, len(p)))
-		n, err := e.r.Read(b)
-		e.hold = append(e.hold, b[:n]...)
-		if i := bytes.Index(e.hold, e.mark); i >= 0 {
-			if i+len(e.mark) != len(e.hold) {
-				// Bytes after the mark belong to the stream: push them back
-				// is impossible with bufio, so the mark must end a read.
-				// Masters send the mark and then wait for the replica, so
-				// this only happens with a pipelined stream: keep them.
-				rest := append([]byte(nil), e.hold[i+len(e.mark):]...)
-				e.r = bufio.NewReader(io.MultiReader(bytes.NewReader(rest), e.r))
+	for !e.done && len(e.hold) <= len(e.mark) {
+		if e.buf == nil {
+			e.buf = make([]byte, 64<<10)
+		}
+		n, err := e.r.Read(e.buf)
+		from := max(0, len(e.hold)-len(e.mark)) // the mark can only end in the new bytes
+		e.hold = append(e.hold, e.buf[:n]...)
+		if i := bytes.Index(e.hold[from:], e.mark); i >= 0 {
+			i += from
+			if rest := e.hold[i+len(e.mark):]; len(rest) > 0 {
+				// Bytes after the mark belong to the stream (a master that
+				// does not wait for the replica): keep them for Rest.
+				e.r = bufio.NewReader(io.MultiReader(bytes.NewReader(bytes.Clone(rest)), e.r))
 			}
 			e.hold = e.hold[:i]
 			e.done = true
@@ -139,18 +141,16 @@ func (e *eofReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	if e.done {
-		if len(e.hold) == 0 {
-			return 0, io.EOF
-		}
-		n := copy(p, e.hold)
-		e.hold = e.hold[n:]
-		return n, nil
+	avail := len(e.hold)
+	if !e.done {
+		avail -= len(e.mark) // what could be the start of the mark stays
 	}
-	// Give out everything except what could be the start of the mark.
-	avail := len(e.hold) - len(e.mark)
+	if avail == 0 {
+		return 0, io.EOF
+	}
 	n := copy(p, e.hold[:avail])
-	e.hold = e.hold[n:]
+	m := copy(e.hold, e.hold[n:])
+	e.hold = e.hold[:m]
 	return n, nil
 }
 

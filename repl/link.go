@@ -55,9 +55,9 @@ type State struct {
 	Up            bool   // master_link_status:up
 	LastIO        time.Time
 	SyncInProgess bool
-	SyncBytes     int64 // RDB bytes read so far
-	SyncTotal     int64 // RDB size, -1 when EOF-marked
-	DownSince     time.Time
+	SyncBytes     int64     // RDB bytes read so far
+	SyncTotal     int64     // RDB size, -1 when EOF-marked
+	DownSince     time.Time // zero until the link was up once
 	FullSyncs     int64
 	PartialSyncs  int64
 	LastError     string
@@ -101,7 +101,7 @@ func NewLink(cfg Config, a Applier) *Link {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Link{cfg: cfg, applier: a, log: cfg.Logger.With("component", "repl"), ctx: ctx, cancel: cancel}
-	l.state = State{Status: "connect", DownSince: time.Now(), SyncTotal: -1}
+	l.state = State{Status: "connect", SyncTotal: -1}
 	return l
 }
 
@@ -278,6 +278,10 @@ func isAuthError(r string) bool {
 
 // stream applies the master's commands until the connection fails. ACKs
 // go out every AckInterval and in answer to REPLCONF GETACK.
+//
+// Every whole command already received goes to the applier in one batch
+// (one executor round trip, one log append), never a MULTI without its
+// EXEC, so a transaction commits atomically on the replica too.
 func (l *Link) stream(nc net.Conn, br *bufio.Reader) error {
 	_, off := l.applier.ReplState()
 	l.off.Store(off)
@@ -300,34 +304,83 @@ func (l *Link) stream(nc net.Conn, br *bufio.Reader) error {
 		}
 	}()
 	l.sendAck(nc)
-	p := aof.NewParser(br)
+	var buf []byte // received bytes not applied yet: at most a partial command or MULTI block
 	for {
+		if cap(buf)-len(buf) < streamReadSize {
+			// A new buffer for every batch: the applier's commands alias
+			// the old one.
+			nb := make([]byte, len(buf), len(buf)+max(streamBufSize, 2*len(buf)))
+			copy(nb, buf)
+			buf = nb
+		}
 		nc.SetReadDeadline(time.Now().Add(l.cfg.Timeout))
-		start := p.Offset()
-		args, err := p.Next()
+		n, rerr := br.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		b, err := splitStream(buf)
 		if err != nil {
 			return err
 		}
-		end := p.Offset()
-		cmd := make([][]byte, len(args))
-		for i, a := range args {
-			cmd[i] = append([]byte(nil), a...)
+		if len(b.cmds) > 0 {
+			if err := l.applier.Apply(buf[:b.n:b.n], b.cmds); err != nil {
+				return fmt.Errorf("repl: applying the stream: %w", err)
+			}
+			l.off.Add(int64(b.n))
+			buf = buf[b.n:]
+			l.setState(func(s *State) { s.LastIO = time.Now() })
+			if b.getack {
+				l.sendAck(nc)
+			}
 		}
-		raw := aof.AppendCommand(nil, cmd...)
-		if int64(len(raw)) != end-start {
-			// Inline or oddly encoded input would change the offsets.
-			return fmt.Errorf("%w: stream command is not canonical RESP", ErrProtocol)
-		}
-		getack := len(cmd) >= 2 && equalFold(cmd[0], "replconf") && equalFold(cmd[1], "getack")
-		if err := l.applier.Apply(raw, [][][]byte{cmd}); err != nil {
-			return fmt.Errorf("repl: applying the stream: %w", err)
-		}
-		l.off.Add(int64(len(raw)))
-		l.setState(func(s *State) { s.LastIO = time.Now() })
-		if getack {
-			l.sendAck(nc)
+		if rerr != nil {
+			return rerr
 		}
 	}
+}
+
+const (
+	streamBufSize  = 256 << 10 // a batch's buffer
+	streamReadSize = 16 << 10  // less room than this left: a new buffer
+)
+
+// batch is the whole commands at the start of a stream buffer.
+type batch struct {
+	n      int        // bytes they take
+	cmds   [][][]byte // their arguments (aliasing the buffer)
+	getack bool       // one is REPLCONF GETACK
+}
+
+// splitStream parses the whole commands at the start of b, stopping before
+// a MULTI whose EXEC has not arrived. Every command must be a canonical
+// RESP array of bulk strings (as masters send them): anything else would
+// make the log's offsets differ from the master's.
+func splitStream(b []byte) (batch, error) {
+	var out batch
+	multiStart := -1 // index in out.cmds of an open MULTI
+	multiN := 0
+	for pos := 0; pos < len(b); {
+		args, n, err := aof.ParseCommand(b[pos:])
+		if errors.Is(err, aof.ErrIncomplete) {
+			break
+		}
+		if err != nil {
+			return batch{}, fmt.Errorf("%w: stream command is not canonical RESP: %v", ErrProtocol, err)
+		}
+		pos += n
+		switch {
+		case equalFold(args[0], "multi"):
+			multiStart, multiN = len(out.cmds), out.n
+		case equalFold(args[0], "exec"):
+			multiStart = -1
+		case len(args) >= 2 && equalFold(args[0], "replconf") && equalFold(args[1], "getack"):
+			out.getack = true
+		}
+		out.cmds = append(out.cmds, args)
+		out.n = pos
+	}
+	if multiStart >= 0 {
+		out.cmds, out.n = out.cmds[:multiStart], multiN
+	}
+	return out, nil
 }
 
 func (l *Link) sendAck(nc net.Conn) {

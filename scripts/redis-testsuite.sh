@@ -79,7 +79,7 @@ for u in "${units[@]}"; do
   note=""
   # An exception aborts the rest of the unit: its counts are partial.
   [ "$exc" -gt 0 ] && note="aborted by an exception"
-  grep -q '^\[timeout\]' "$log" && note="timed out"
+  grep -q '^\[TIMEOUT\]' "$log" && note="timed out"
   tot_ok=$((tot_ok + ok)) tot_err=$((tot_err + err + exc)) tot_skip=$((tot_skip + skip))
   table+=("$(printf '%-20s %6s %6s %7s  %s' "$u" "$ok" "$((err + exc))" "$skip" "$note")")
   while IFS= read -r line; do

@@ -194,3 +194,83 @@ func containsField(line, field string) bool {
 	}
 	return false
 }
+
+// TestBlocking_ChainServedBeforeReply checks that blocked clients woken by
+// a push, and those woken by what they pushed in turn, are all served
+// before the pushing client gets its reply, as in Redis.
+func TestBlocking_ChainServedBeforeReply(t *testing.T) {
+	n := servertest.Start(t)
+	done := make(chan error, 2)
+	go func() { done <- n.NewClient().BLMove(ctx, "l1", "l2", "RIGHT", "LEFT", 0).Err() }()
+	waitBlocked(t, n.Client, 1)
+	go func() { done <- n.NewClient().BLMove(ctx, "l2", "l3", "LEFT", "RIGHT", 0).Err() }()
+	waitBlocked(t, n.Client, 2)
+	n.Client.RPush(ctx, "l1", "foo")
+	for _, k := range []string{"l1", "l2"} {
+		if l := n.Client.LLen(ctx, k).Val(); l != 0 {
+			t.Fatalf("LLEN %s = %d right after the push, want 0", k, l)
+		}
+	}
+	if v := n.Client.LRange(ctx, "l3", 0, -1).Val(); len(v) != 1 || v[0] != "foo" {
+		t.Fatalf("l3 = %v right after the push", v)
+	}
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestBlocking_WrongTypeKeepsWaiting checks that a parked pop whose key
+// becomes another type keeps waiting (Redis serves a blocked client only
+// from a key of the type it waits for), is counted once in commandstats,
+// and that CLIENT UNBLOCK releases it.
+func TestBlocking_WrongTypeKeepsWaiting(t *testing.T) {
+	n := servertest.Start(t)
+	c := n.Client
+	c.ConfigResetStat(ctx)
+	waiter := n.NewClient()
+	res := make(chan []string, 1)
+	go func() { res <- waiter.BLPop(ctx, 0, "list").Val() }()
+	waitBlocked(t, c, 1)
+	pipe := c.TxPipeline()
+	pipe.LPush(ctx, "list", "a")
+	pipe.Del(ctx, "list")
+	pipe.Set(ctx, "list", "foo", 0)
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitBlocked(t, c, 1)
+	c.Del(ctx, "list")
+	c.LPush(ctx, "list", "b")
+	select {
+	case v := <-res:
+		if len(v) != 2 || v[1] != "b" {
+			t.Fatalf("BLPOP = %v", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("BLPOP not served")
+	}
+	if s := c.Info(ctx, "commandstats").Val(); !containsPrefix(s, "cmdstat_blpop:calls=1,") {
+		t.Fatalf("BLPOP not counted once: %s", s)
+	}
+
+	id := waiter.ClientID(ctx).Val()
+	wantInt(t, "CLIENT UNBLOCK of a client not blocked", c.Do(ctx, "CLIENT", "UNBLOCK", id).Val().(int64), nil, 0)
+	errc := make(chan error, 1)
+	go func() { errc <- waiter.BLPop(ctx, 0, "nothing").Err() }()
+	waitBlocked(t, c, 1)
+	wantErr(t, c.Do(ctx, "CLIENT", "UNBLOCK", id, "NOW").Err(), "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+	wantInt(t, "CLIENT UNBLOCK ERROR", c.Do(ctx, "CLIENT", "UNBLOCK", id, "ERROR").Val().(int64), nil, 1)
+	wantErr(t, <-errc, "UNBLOCKED client unblocked via CLIENT UNBLOCK")
+	wantErr(t, c.Do(ctx, "BLPOP", "l", "0x7FFFFFFFFFFFFF").Err(), "ERR timeout is out of range")
+}
+
+func containsPrefix(text, prefix string) bool {
+	for _, l := range splitLines(text) {
+		if len(l) >= len(prefix) && l[:len(prefix)] == prefix {
+			return true
+		}
+	}
+	return false
+}

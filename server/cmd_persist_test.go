@@ -23,6 +23,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/cobbledb/cobble/rdb"
 	"github.com/cobbledb/cobble/server"
 	"github.com/cobbledb/cobble/server/config"
 	"github.com/cobbledb/cobble/server/servertest"
@@ -76,9 +77,12 @@ func TestSave_FileLoadsInRedis(t *testing.T) {
 }
 
 func TestBGSave_WritesKeepFlowing(t *testing.T) {
-	const keys = 200_000
+	keys := 200_000
+	if raceEnabled {
+		keys = 20_000
+	}
 	n := servertest.Start(t, servertest.Config(`save ""`), withDump(t, keys))
-	if got := n.Client.DBSize(ctx).Val(); got != keys {
+	if got := n.Client.DBSize(ctx).Val(); got != int64(keys) {
 		t.Fatalf("DBSIZE = %d after the first-start load, want %d", got, keys)
 	}
 	offset := infoFields(t, n.Client.Info(ctx, "replication").Val())["master_repl_offset"]
@@ -131,7 +135,7 @@ func TestBGSave_WritesKeepFlowing(t *testing.T) {
 	// The file is the snapshot: the 200k keys, none of the SETs made
 	// during the save, at the offset the log had when it began.
 	h := decodeFile(t, filepath.Join(n.Dir, "dump.rdb"))
-	if h.keys[0] != keys {
+	if h.keys[0] != int64(keys) {
 		t.Fatalf("file holds %d keys, want %d", h.keys[0], keys)
 	}
 	if got, _ := strconv.ParseInt(h.aux["repl-offset"], 10, 64); got < mustInt(t, offset) {
@@ -485,5 +489,41 @@ func TestShutdown_StopsBGSave(t *testing.T) {
 	}
 	if matches, _ := filepath.Glob(filepath.Join(n.Dir, "*.rdb")); len(matches) > 0 {
 		t.Fatalf("files left: %v", matches)
+	}
+}
+
+// TestFirstStart_HashFieldTTLs: a Redis 7.4 file with hash field TTLs
+// loads with the expired fields dropped and the others kept (cobble has no
+// field TTLs); a hash whose every field expired is not created.
+func TestFirstStart_HashFieldTTLs(t *testing.T) {
+	now := time.Now().UnixMilli()
+	n := servertest.Start(t, servertest.Config(`save ""`), func(node *servertest.Node) {
+		f, err := os.Create(filepath.Join(node.Dir, "dump.rdb"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		enc := rdb.NewEncoder(f, rdb.EncoderOptions{Version: 12})
+		enc.Header()
+		for _, e := range []*rdb.Entry{
+			{Key: []byte("h"), Type: rdb.TypeHash, IdleSec: -1, Freq: -1,
+				Hash:           [][2][]byte{{[]byte("gone"), []byte("1")}, {[]byte("later"), []byte("2")}, {[]byte("kept"), []byte("3")}},
+				HashExpireAtMs: []int64{now - 1000, now + 3600_000, 0}},
+			{Key: []byte("all-gone"), Type: rdb.TypeHash, IdleSec: -1, Freq: -1,
+				Hash: [][2][]byte{{[]byte("f"), []byte("v")}}, HashExpireAtMs: []int64{now - 1}},
+		} {
+			if err := enc.Entry(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := enc.Finish(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got := n.Client.HGetAll(ctx, "h").Val(); len(got) != 2 || got["later"] != "2" || got["kept"] != "3" {
+		t.Fatalf("HGETALL h = %v", got)
+	}
+	if n.Client.Exists(ctx, "all-gone").Val() != 0 {
+		t.Fatal("a hash whose fields all expired was created")
 	}
 }

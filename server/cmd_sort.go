@@ -49,14 +49,14 @@ func sortROKeys(args [][]byte) []int { return []int{1} }
 
 // sortArgs are SORT's parsed options.
 type sortArgs struct {
-	desc, alpha  bool
-	limitStart   int64
-	limitCount   int64  // -1: all
-	by           []byte // nil: sort by the elements themselves
-	dontSort     bool   // BY a pattern without '*': keep the stored order
-	gets         [][]byte
-	store        []byte // nil: reply with the result
-	storeRequest bool
+	desc, alpha bool
+	limitStart  int64
+	limitCount  int64  // -1: all
+	by          []byte // nil: sort by the elements themselves
+	dontSort    bool   // BY a pattern without '*': keep the stored order
+	gets        [][]byte
+	store       bool   // STORE: store the result instead of replying
+	dst         []byte // STORE's destination
 }
 
 // parseSort parses SORT's options in the order of Redis's
@@ -82,7 +82,7 @@ func parseSort(c *Call, readOnly bool) (sortArgs, error) {
 			}
 			i += 2
 		case opt == "store" && left >= 1 && !readOnly:
-			a.store, a.storeRequest = c.Arg(i+1), true
+			a.store, a.dst = true, c.Arg(i+1)
 			i++
 		case opt == "by" && left >= 1:
 			a.by = c.Arg(i + 1)
@@ -127,7 +127,7 @@ func cmdSort(c *Call) error {
 	default:
 		return errWrongType
 	}
-	if a.dontSort && typ == engine.TypeSet && a.storeRequest {
+	if a.dontSort && typ == engine.TypeSet && a.store {
 		// A set has no order of its own: what is stored must not depend on
 		// how it is kept, so Redis sorts it ALPHA.
 		a.dontSort, a.alpha, a.by = false, true, nil
@@ -157,7 +157,7 @@ func cmdSort(c *Call) error {
 	} else {
 		items = items[start : end+1]
 	}
-	if !a.storeRequest {
+	if !a.store {
 		return replySorted(c, items, a.gets)
 	}
 	return storeSorted(c, items, a)
@@ -453,7 +453,7 @@ func storeSorted(c *Call, items []sortItem, a sortArgs) error {
 			}
 		}
 	}
-	dst := a.store
+	dst := a.dst
 	deleted, err := c.Txn.Delete(c.DB, dst)
 	if err != nil {
 		return err

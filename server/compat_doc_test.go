@@ -125,7 +125,8 @@ const compatFeatures = `## Features
 | blocking commands (lists, sorted sets) | yes |
 | pub/sub, shard channels, keyspace notifications | yes |
 | expiry: lazy and active | yes (active expiry reads a time-ordered index, never samples) |
-| replication, Sentinel, cluster | not yet |
-| RDB files, DUMP/RESTORE | not yet |
+| replication (PSYNC2 full/partial resync, WAIT, ROLE) with real Redis on either side | yes |
+| Sentinel, cluster | not yet |
+| RDB files (SAVE, BGSAVE, save rules, first start from dump.rdb), DUMP/RESTORE | yes (no fork: a snapshot at an exact log offset; see docs/operations.md) |
 | Lua scripting, functions, modules, streams, HyperLogLog, geo | no |
 `

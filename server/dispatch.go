@@ -140,6 +140,9 @@ func (s *Server) runCall(call *Call) {
 		call.failed = true
 	}
 	d := time.Since(start)
+	if call.retrying() {
+		return // a parked blocking call is counted once, when it first ran
+	}
 	s.stats.record(call.Cmd.FullName(), d, call.failed)
 	call.Conn.totalCmd.Add(1)
 	if call.Cmd.Flags&FlagSkipSlowlog == 0 {

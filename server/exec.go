@@ -10,6 +10,14 @@ import (
 	"github.com/cobbledb/cobble/server/config"
 )
 
+// A checkpoint (Pebble flush) runs after this much log or this long with
+// writes: a restart after a crash replays at most that much log, whatever
+// the data size.
+const (
+	checkpointBytes = 8 << 20
+	checkpointEvery = 5 * time.Second
+)
+
 // maxGroupCalls bounds one group commit so a flood of writers still gets
 // replies at a steady pace.
 const maxGroupCalls = 4096
@@ -138,7 +146,7 @@ func (e *executor) loop() {
 			}
 			e.pingReplicas()
 			end := e.s.aof.EndOffset()
-			if end-checkpointFrom > 16<<20 || (end > checkpointFrom && time.Since(lastCheckpoint) > 10*time.Second) {
+			if end-checkpointFrom > checkpointBytes || (end > checkpointFrom && time.Since(lastCheckpoint) > checkpointEvery) {
 				e.checkpoint()
 				checkpointFrom, lastCheckpoint = end, time.Now()
 			}

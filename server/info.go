@@ -364,7 +364,11 @@ func (s *Server) infoReplication(w *infoWriter) {
 			w.int("master_sync_left_bytes", max(st.SyncTotal-st.SyncBytes, -1))
 		}
 		if !st.Up {
-			w.int("master_link_down_since_seconds", int64(time.Since(st.DownSince).Seconds()))
+			down := int64(-1) // never connected
+			if !st.DownSince.IsZero() {
+				down = int64(time.Since(st.DownSince).Seconds())
+			}
+			w.int("master_link_down_since_seconds", down)
 		}
 		w.int("slave_priority", s.cfg.Int("replica-priority"))
 		w.int("slave_read_only", b2i(s.cfg.Bool("replica-read-only")))
@@ -372,13 +376,14 @@ func (s *Server) infoReplication(w *infoWriter) {
 	}
 	sort.Slice(reps, func(i, j int) bool { return reps[i].port < reps[j].port })
 	w.int("connected_slaves", int64(len(reps)))
+	if n, lag := s.cfg.Int("min-replicas-to-write"), s.cfg.Int("min-replicas-max-lag"); n > 0 && lag > 0 {
+		w.int("min_slaves_good_slaves", int64(s.goodReplicas(time.Duration(lag)*time.Second)))
+	}
 	now := time.Now().UnixMilli()
 	for i, x := range reps {
 		w.str("slave"+strconv.Itoa(i), fmt.Sprintf("ip=%s,port=%d,state=%s,offset=%d,lag=%d", x.ip, x.port, x.state, x.ack, (now-x.last)/1000))
 	}
-	if role == "master" {
-		w.str("master_failover_state", "no-failover")
-	}
+	w.str("master_failover_state", "no-failover")
 	w.str("master_replid", replid)
 	w.str("master_replid2", replid2)
 	w.int("master_repl_offset", end)

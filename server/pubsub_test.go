@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -106,4 +107,25 @@ func TestPubSub_KeyspaceNotifications(t *testing.T) {
 	if m := receive(t, ps); m.Channel != "__keyspace@0__:k" || m.Payload != "expired" {
 		t.Fatalf("expiry event %s %s", m.Channel, m.Payload)
 	}
+}
+
+// TestPubSub_ClosedSubscriberForgotten checks that a subscriber that goes
+// away without unsubscribing stops counting as a receiver.
+func TestPubSub_ClosedSubscriberForgotten(t *testing.T) {
+	n := servertest.Start(t)
+	nc, r := rawConn(t, n.Addr)
+	nc.Write([]byte("SUBSCRIBE gone\r\n"))
+	for range 6 { // *3 $9 subscribe $4 gone :1
+		readLine(t, r)
+	}
+	if got := n.Client.PubSubNumSub(ctx, "gone").Val()["gone"]; got != 1 {
+		t.Fatalf("PUBSUB NUMSUB = %d before the close", got)
+	}
+	nc.Close()
+	pollFor(t, 5*time.Second, func() error {
+		if got := n.Client.Publish(ctx, "gone", "x").Val(); got != 0 {
+			return fmt.Errorf("PUBLISH still reaches %d receivers", got)
+		}
+		return nil
+	})
 }

@@ -31,6 +31,13 @@ func (s *Server) writeRDB(w io.Writer, txn *engine.Txn, replid string, offset in
 // already differ (a FLUSHDB or SWAPDB committed after the snapshot), so
 // they serve only as the RESIZEDB hint, written before a db's first key.
 func (s *Server) writeRDBProgress(w io.Writer, txn *engine.Txn, replid string, offset int64, onKey func() error) (keys int64, err error) {
+	return s.writeRDBStream(w, txn, replid, offset, 0, onKey)
+}
+
+// writeRDBStream is writeRDBProgress with the db the log had selected at
+// offset (aux repl-stream-db): a replica applies the stream that follows
+// a full resync in it until the stream SELECTs, as Redis replicas do.
+func (s *Server) writeRDBStream(w io.Writer, txn *engine.Txn, replid string, offset int64, streamDB int, onKey func() error) (keys int64, err error) {
 	enc := rdb.NewEncoder(w, rdb.EncoderOptions{NoCompression: !s.cfg.Bool("rdbcompression"), NoChecksum: !s.cfg.Bool("rdbchecksum")})
 	if err := enc.Header(); err != nil {
 		return 0, err
@@ -38,7 +45,7 @@ func (s *Server) writeRDBProgress(w io.Writer, txn *engine.Txn, replid string, o
 	for _, kv := range [][2]string{
 		{"redis-ver", Version}, {"redis-bits", "64"},
 		{"ctime", strconv.FormatInt(time.Now().Unix(), 10)},
-		{"used-mem", "0"}, {"repl-stream-db", "0"},
+		{"used-mem", "0"}, {"repl-stream-db", strconv.Itoa(streamDB)},
 		{"repl-id", replid}, {"repl-offset", strconv.FormatInt(offset, 10)},
 		{"aof-base", "0"}, {"cobble-ver", CobbleVersion},
 	} {
@@ -120,15 +127,25 @@ func fillEntry(txn *engine.Txn, db int, key []byte, m *engine.Meta, e *rdb.Entry
 type rdbLoader struct {
 	s           *Server
 	l           *engine.Loader
+	streamDB    int  // aux repl-stream-db
 	dropExpired bool // a master skips keys already expired, like Redis
 	now         int64
 	skipped     int64 // keys of types cobble does not store (streams, modules)
 	expired     int64 // keys dropped because their TTL had passed
+	fieldTTLs   int64 // hashes whose field TTLs were dropped
 }
 
-func (h *rdbLoader) Aux(key, val []byte) error          { return nil }
 func (h *rdbLoader) ResizeDB(int, uint64, uint64) error { return nil }
-func (h *rdbLoader) Skipped(int, []byte, string) error  { h.skipped++; return nil }
+
+func (h *rdbLoader) Aux(key, val []byte) error {
+	if string(key) == "repl-stream-db" {
+		if n, err := strconv.Atoi(string(val)); err == nil && n >= 0 && n < h.s.db.Databases() {
+			h.streamDB = n
+		}
+	}
+	return nil
+}
+func (h *rdbLoader) Skipped(int, []byte, string) error { h.skipped++; return nil }
 func (h *rdbLoader) Entry(e *rdb.Entry) error {
 	if e.DB < 0 || e.DB >= h.s.db.Databases() {
 		return fmt.Errorf("server: RDB key %q is in db %d, beyond databases %d", e.Key, e.DB, h.s.db.Databases())
@@ -137,6 +154,12 @@ func (h *rdbLoader) Entry(e *rdb.Entry) error {
 		h.expired++
 		return nil
 	}
+	if e.HashExpireAtMs != nil {
+		h.fieldTTLs++
+		if !DropFieldTTLs(e, time.Now().UnixMilli()) {
+			return nil // every field had expired: no key, as in Redis
+		}
+	}
 	txn, err := h.l.Txn()
 	if err != nil {
 		return err
@@ -144,6 +167,25 @@ func (h *rdbLoader) Entry(e *rdb.Entry) error {
 	// The staged dbs start empty and a file names each key once: no
 	// delete first (it would cost a lookup per key).
 	return writeEntry(txn, e)
+}
+
+// DropFieldTTLs makes a hash with field TTLs (Redis 7.4 HPEXPIRE) one
+// cobble stores: fields whose time has passed are removed, the others
+// kept without a TTL (cobble has no field TTLs). It reports whether a
+// field is left. cobble-rdb uses it too.
+func DropFieldTTLs(e *rdb.Entry, nowMs int64) bool {
+	if e.HashExpireAtMs == nil {
+		return e.Len() > 0
+	}
+	kept := e.Hash[:0]
+	for i, fv := range e.Hash {
+		if at := e.HashExpireAtMs[i]; at > 0 && at <= nowMs {
+			continue
+		}
+		kept = append(kept, fv)
+	}
+	e.Hash, e.HashExpireAtMs = kept, nil
+	return len(kept) > 0
 }
 
 // putEntry writes one decoded key (replacing what the key held).
@@ -311,6 +353,7 @@ func syncDir(dir string) error {
 // loadResult describes a loaded RDB file.
 type loadResult struct {
 	keys, expired, skipped int64
+	fieldTTLs              int64 // hashes whose field TTLs were dropped
 	summary                rdb.Summary
 }
 
@@ -350,6 +393,12 @@ func (s *Server) loadDumpAtFirstStart() error {
 	}
 	s.log.Info("DB loaded from disk", "path", path, "keys", res.keys, "expired_skipped", res.expired,
 		"unsupported_skipped", res.skipped, "rdb_version", res.summary.Version, "duration", time.Since(start).Round(time.Millisecond))
+	if res.skipped > 0 {
+		s.log.Warn("keys of types cobble does not store were skipped (streams, modules)", "keys", res.skipped)
+	}
+	if res.fieldTTLs > 0 {
+		s.log.Warn("hash field TTLs were dropped (cobble has no field TTLs); expired fields were removed", "hashes", res.fieldTTLs)
+	}
 	return nil
 }
 
@@ -408,7 +457,7 @@ func (s *Server) loadRDBFile(path string, onRead func(int64)) (loadResult, error
 		}
 		return loadResult{}, fmt.Errorf("server: load %s: %w", path, err)
 	}
-	res := loadResult{keys: l.Keys(), expired: h.expired, skipped: h.skipped, summary: sum}
+	res := loadResult{keys: l.Keys(), expired: h.expired, skipped: h.skipped, fieldTTLs: h.fieldTTLs, summary: sum}
 	s.persist.recordLoad(res)
 	return res, nil
 }

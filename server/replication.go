@@ -128,28 +128,32 @@ func (s *Server) initReplication() error {
 // checkpoints, and a replica that restarts with its old id after a crash
 // could not continue partially.
 func (s *Server) saveReplIDs() error {
+	write := func(txn *engine.Txn) {
+		s.repl.mu.Lock()
+		defer s.repl.mu.Unlock()
+		s.writeReplIDsLocked(txn)
+	}
 	if s.exec == nil {
 		txn := s.db.WriteTxn()
-		s.writeReplIDs(txn)
-		txn.SetInternal(fullSyncPendingKey, []byte("0"))
+		write(txn)
 		if err := txn.Commit(s.db.AppliedOffset()); err != nil {
 			return err
 		}
-	} else if !s.exec.do(func(txn *engine.Txn) { s.writeReplIDs(txn) }) {
+	} else if !s.exec.do(write) {
 		return errf("server is shutting down")
 	}
 	_, err := s.db.Checkpoint()
 	return err
 }
 
-// writeReplIDs adds the ids to a write.
-func (s *Server) writeReplIDs(txn *engine.Txn) {
+// writeReplIDsLocked adds the ids to a write, and that no full resync is
+// half done. The caller holds repl.mu.
+func (s *Server) writeReplIDsLocked(txn *engine.Txn) {
 	r := &s.repl
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	txn.SetInternal("replid", []byte(r.replid))
 	txn.SetInternal("replid2", []byte(r.replid2))
 	txn.SetInternal("second-offset", []byte(strconv.FormatInt(r.secondOffset, 10)))
+	txn.SetInternal(fullSyncPendingKey, []byte("0"))
 }
 
 func (s *Server) isReplica() bool {
@@ -268,28 +272,37 @@ func (a *applier) FullSync(replid string, offset int64, r io.Reader) error {
 	} else {
 		cerr = errf("server is shutting down")
 	}
-	if cerr == nil {
-		s.exec.do(func(txn *engine.Txn) {
-			// Under repl.mu, so a chained replica's PSYNC sees the old id
-			// with the old log or the new id with the new one.
-			s.repl.mu.Lock()
-			defer s.repl.mu.Unlock()
-			if cerr = l.Commit(offset); cerr != nil {
-				return
-			}
-			if cerr = s.aof.Reset(offset); cerr != nil {
-				return
-			}
-			s.exec.lastDB, s.exec.streamDB = -1, 0
-			s.repl.replid, s.repl.replid2, s.repl.secondOffset = replid, zeroReplID, -1
-			txn.SetInternal("replid", []byte(replid))
-			txn.SetInternal("replid2", []byte(zeroReplID))
-			txn.SetInternal("second-offset", []byte("-1"))
-			txn.SetInternal(fullSyncPendingKey, []byte("0"))
-		})
+	committed := false
+	swap := func(txn *engine.Txn) {
+		// Under repl.mu, so a chained replica's PSYNC sees the old id with
+		// the old log or the new id with the new one.
+		s.repl.mu.Lock()
+		defer s.repl.mu.Unlock()
+		if cerr = l.Commit(offset); cerr != nil {
+			return
+		}
+		committed = true
+		if cerr = s.aof.Reset(offset); cerr != nil {
+			return
+		}
+		s.exec.lastDB, s.exec.streamDB = -1, h.streamDB
+		s.repl.replid, s.repl.replid2, s.repl.secondOffset = replid, zeroReplID, -1
+		s.writeReplIDsLocked(txn)
+	}
+	if cerr == nil && !s.exec.do(swap) {
+		cerr = errf("server is shutting down")
 	}
 	if cerr != nil {
-		l.Abort()
+		if !committed {
+			l.Abort()
+		}
+		if ok {
+			// The keyspace and the log may no longer match: a new id, so
+			// the next PSYNC cannot continue from them.
+			s.repl.mu.Lock()
+			s.repl.replid = newReplID()
+			s.repl.mu.Unlock()
+		}
 		return cerr
 	}
 	if _, err := s.db.Checkpoint(); err != nil {
@@ -445,12 +458,16 @@ func (s *Server) fullSync(c *Call, info *replicaInfo) error {
 	psync := c.ArgLower(0) == "psync"
 	var snap *engine.Txn
 	var off int64
+	var streamDB int
 	// The snapshot and its offset are taken in the executor, between two
-	// groups: exactly the state the log reaches at off. The next logged
-	// effect starts with a SELECT.
+	// groups: exactly the state the log reaches at off. The RDB says which
+	// db the log is in there (a chained replica's log goes on with its
+	// master's bytes, which need not start with a SELECT); our own next
+	// effect SELECTs anyway.
 	s.exec.do(func(*engine.Txn) {
 		snap = s.db.ReadTxn(true)
 		off = s.aof.EndOffset()
+		streamDB = s.exec.streamDB
 		s.exec.lastDB = -1
 	})
 	if snap == nil {
@@ -473,17 +490,18 @@ func (s *Server) fullSync(c *Call, info *replicaInfo) error {
 	start := time.Now()
 	var keys int64
 	var err error
+	out := deadlineWriter{conn.nc, time.Duration(s.cfg.Int("repl-timeout")) * time.Second}
 	if info.capaEOF && psync {
 		// Disk-less: EOF-marked stream, no size needed up front.
 		mark := newReplID()
-		bw := bufio.NewWriterSize(conn.nc, 256<<10)
+		bw := bufio.NewWriterSize(out, 256<<10)
 		fmt.Fprintf(bw, "$EOF:%s\r\n", mark)
-		if keys, err = s.writeRDB(bw, snap, replid, off); err == nil {
+		if keys, err = s.writeRDBStream(bw, snap, replid, off, streamDB, nil); err == nil {
 			bw.WriteString(mark)
 			err = bw.Flush()
 		}
 	} else {
-		keys, err = s.sendSizedRDB(conn, snap, replid, off)
+		keys, err = s.sendSizedRDB(out, snap, replid, off, streamDB)
 	}
 	if err != nil {
 		s.forgetReplica(conn)
@@ -499,7 +517,7 @@ func (s *Server) fullSync(c *Call, info *replicaInfo) error {
 
 // sendSizedRDB writes "$<len>\r\n" and the RDB, staged in a temporary file
 // because the length comes first.
-func (s *Server) sendSizedRDB(conn *Conn, snap *engine.Txn, replid string, off int64) (int64, error) {
+func (s *Server) sendSizedRDB(out io.Writer, snap *engine.Txn, replid string, off int64, streamDB int) (int64, error) {
 	f, err := os.CreateTemp(s.dir, "temp-sync-*.rdb")
 	if err != nil {
 		return 0, err
@@ -507,7 +525,7 @@ func (s *Server) sendSizedRDB(conn *Conn, snap *engine.Txn, replid string, off i
 	defer os.Remove(f.Name())
 	defer f.Close()
 	bw := bufio.NewWriterSize(f, 256<<10)
-	keys, err := s.writeRDB(bw, snap, replid, off)
+	keys, err := s.writeRDBStream(bw, snap, replid, off, streamDB, nil)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -521,11 +539,24 @@ func (s *Server) sendSizedRDB(conn *Conn, snap *engine.Txn, replid string, off i
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return keys, err
 	}
-	if _, err := fmt.Fprintf(conn.nc, "$%d\r\n", size); err != nil {
+	if _, err := fmt.Fprintf(out, "$%d\r\n", size); err != nil {
 		return keys, err
 	}
-	_, err = io.Copy(conn.nc, f)
+	_, err = io.Copy(out, f)
 	return keys, err
+}
+
+// deadlineWriter gives every write to a replica repl-timeout to complete:
+// a replica that stops reading does not hold the master's goroutine (and
+// its snapshot) forever.
+type deadlineWriter struct {
+	c net.Conn
+	d time.Duration
+}
+
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	w.c.SetWriteDeadline(time.Now().Add(w.d))
+	return w.c.Write(p)
 }
 
 // feedReplica streams the log to the replica until the link ends; the

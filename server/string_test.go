@@ -215,3 +215,38 @@ func TestKeys_ExpireScanAndRestart(t *testing.T) {
 		t.Fatalf("TYPE = %q", s)
 	}
 }
+
+func TestStrings_LCS(t *testing.T) {
+	n := servertest.Start(t)
+	c := n.Client
+	c.MSet(ctx, "a", "ohmytext", "b", "mynewtext")
+	if v, err := c.Do(ctx, "LCS", "a", "b").Text(); err != nil || v != "mytext" {
+		t.Fatalf("LCS = %q %v", v, err)
+	}
+	if v, err := c.Do(ctx, "LCS", "a", "b", "LEN").Int64(); err != nil || v != 6 {
+		t.Fatalf("LCS LEN = %d %v", v, err)
+	}
+	v, err := c.Do(ctx, "LCS", "a", "b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN").Result()
+	want := []any{"matches", []any{[]any{[]any{int64(4), int64(7)}, []any{int64(5), int64(8)}, int64(4)}}, "len", int64(6)}
+	if err != nil || fmt.Sprint(v) != fmt.Sprint(want) {
+		t.Fatalf("LCS IDX = %v %v, want %v", v, err, want)
+	}
+	if v, err := c.Do(ctx, "LCS", "a", "missing").Text(); err != nil || v != "" {
+		t.Fatalf("LCS with a missing key = %q %v", v, err)
+	}
+	c.RPush(ctx, "l", "x")
+	wantErr(t, c.Do(ctx, "LCS", "a", "l").Err(), "ERR The specified keys must contain string values")
+	wantErr(t, c.Do(ctx, "LCS", "a", "b", "LEN", "IDX").Err(), "ERR If you want both the length and indexes, please just use IDX.")
+	wantErr(t, c.Do(ctx, "LCS", "a", "b", "MINMATCHLEN").Err(), "ERR syntax error")
+}
+
+func TestStrings_SetRangeHugeOffset(t *testing.T) {
+	n := servertest.Start(t)
+	c := n.Client
+	for _, off := range []string{"9223372036854775807", "2147483647", "536870912"} {
+		wantErr(t, c.Do(ctx, "SETRANGE", "k", off, "A").Err(), "ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+}

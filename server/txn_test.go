@@ -151,3 +151,51 @@ func TestTxn_LoggedAtomically(t *testing.T) {
 		t.Fatalf("y in db 2 = %q", v)
 	}
 }
+
+// TestTxn_WatchWholeDB checks WATCH against FLUSHDB, FLUSHALL and SWAPDB
+// as Redis has it: they touch the watched keys that exist (or, for
+// SWAPDB, that the other db brings in), not every watched key.
+func TestTxn_WatchWholeDB(t *testing.T) {
+	n := servertest.Start(t)
+	conn := n.Client.Conn()
+	defer conn.Close()
+	other := n.NewClient().Conn()
+	defer other.Close()
+	// exec runs WATCH key, then change on another client, then MULTI PING
+	// EXEC, and reports whether EXEC ran.
+	exec := func(key string, change func()) bool {
+		t.Helper()
+		if err := conn.Do(ctx, "WATCH", key).Err(); err != nil {
+			t.Fatal(err)
+		}
+		change()
+		conn.Do(ctx, "MULTI")
+		conn.Do(ctx, "PING")
+		v, err := conn.Do(ctx, "EXEC").Result()
+		if errors.Is(err, redis.Nil) {
+			return false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(v.([]any)) == 1
+	}
+	if !exec("x", func() { other.FlushAll(ctx) }) {
+		t.Error("FLUSHALL aborted EXEC watching a missing key")
+	}
+	if !exec("x", func() { other.FlushDB(ctx) }) {
+		t.Error("FLUSHDB aborted EXEC watching a missing key")
+	}
+	other.Set(ctx, "x", "1", 0)
+	if exec("x", func() { other.FlushDB(ctx) }) {
+		t.Error("FLUSHDB did not abort EXEC watching an existing key")
+	}
+	other.Do(ctx, "SELECT", "1")
+	other.Set(ctx, "y", "1", 0)
+	if exec("y", func() { other.Do(ctx, "SWAPDB", "0", "1") }) {
+		t.Error("SWAPDB bringing in a watched key did not abort EXEC")
+	}
+	if !exec("z", func() { other.Do(ctx, "SWAPDB", "0", "1") }) {
+		t.Error("SWAPDB aborted EXEC watching a key missing from both dbs")
+	}
+}

@@ -696,20 +696,22 @@ func TestRepl_TwoReplicasSameData(t *testing.T) {
 	}
 }
 
-// TestRepl_RestartedReplicaResyncsPartially stops a replica with SIGTERM
-// and then with SIGKILL while the master keeps writing (in a db other
-// than 0, so a replica that forgot which db the stream had selected puts
-// keys in the wrong db): each restart continues from the replica's log.
+// TestRepl_RestartedReplicaResyncsPartially stops a replica with SIGKILL
+// right after its full resync (its new replid must already be durable),
+// with SIGTERM and with SIGKILL again while the master keeps writing (in a
+// db other than 0, so a replica that forgot which db the stream had
+// selected puts keys in the wrong db): each restart continues from the
+// replica's log.
 func TestRepl_RestartedReplicaResyncsPartially(t *testing.T) {
 	m := startCobble(t)
-	r := startCobble(t, "replicaof 127.0.0.1 "+strconv.Itoa(m.port))
 	load(t, m.c, writes(20_000), 3)
 	selectAndSet(t, m, 2, "before", "1")
+	r := startCobble(t, "replicaof 127.0.0.1 "+strconv.Itoa(m.port))
 	waitSynced(t, 30*time.Second, m, r)
 	for _, stop := range []struct {
 		name string
 		f    func()
-	}{{"SIGTERM", r.term}, {"SIGKILL", r.kill9}} {
+	}{{"SIGKILL-after-full-sync", r.kill9}, {"SIGTERM", r.term}, {"SIGKILL", r.kill9}} {
 		full, partial := m.infoInt("stats", "sync_full"), m.infoInt("stats", "sync_partial_ok")
 		stop.f()
 		// Still in db 2: the master sends no SELECT before these.
@@ -729,14 +731,19 @@ func TestRepl_RestartedReplicaResyncsPartially(t *testing.T) {
 }
 
 // TestRepl_ChainedReplica: A → B → C; C gets A's writes through B with
-// A's offsets.
+// A's offsets. C's full resync from B happens while A's stream is in db 3
+// and A's next write sends no SELECT: C must learn the db from B's RDB.
 func TestRepl_ChainedReplica(t *testing.T) {
 	a := startCobble(t)
 	b := startCobble(t, "replicaof 127.0.0.1 "+strconv.Itoa(a.port))
-	load(t, a.c, writes(10_000), 5)
+	loadWith(t, a.c, writes(10_000), 5, true)
+	selectAndSet(t, a, 3, "before-c", "1")
+	waitSynced(t, 30*time.Second, a, b)
 	c := startCobble(t)
 	c.do("REPLICAOF", "127.0.0.1", b.port)
-	load(t, a.c, writes(10_000), 6)
+	waitSynced(t, 30*time.Second, a, b, c)
+	selectAndSet(t, a, 3, "after-c", "1")
+	loadWith(t, a.c, writes(10_000), 6, true)
 	waitSynced(t, 30*time.Second, a, b, c)
 	sameData(t, a, b, c)
 	if got, want := c.mustInfo("replication")["master_replid"], a.mustInfo("replication")["master_replid"]; got != want {

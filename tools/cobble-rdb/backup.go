@@ -369,6 +369,15 @@ func openDir(e *env, df *dirFlags) (*server.Server, error) {
 
 // dirRDB writes the data set of a stopped node's data directory to w.
 func dirRDB(e *env, df *dirFlags, w io.Writer, p *progress) (size, keys int64, err error) {
+	cfg, err := offlineConfig(df)
+	if err != nil {
+		return 0, 0, err
+	}
+	// Opening a directory creates a node in it: refuse one that holds none.
+	logDir := filepath.Join(cfg.String("dir"), cfg.String("appenddirname"))
+	if _, err := os.Stat(logDir); err != nil {
+		return 0, 0, fmt.Errorf("%s is not a cobble data directory (no %s in it)", cfg.String("dir"), cfg.String("appenddirname"))
+	}
 	s, err := openDir(e, df)
 	if err != nil {
 		return 0, 0, err

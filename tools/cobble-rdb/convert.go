@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cobbledb/cobble/rdb"
+	"github.com/cobbledb/cobble/server"
 )
 
 // chunkElems and chunkBytes bound one command of the RESP stream: big
@@ -111,6 +112,9 @@ Keys whose TTL has passed are left out unless --keep-expired.`,
 			closeIn() // clears the progress line before the summary
 			fmt.Fprintf(e.stderr, "convert: %d keys written as %s (%d expired left out, %d not stored by cobble left out) from %s in %s\n",
 				c.keys, to, c.expired, countSkipped(sum), humanBytes(sum.Bytes), time.Since(start).Round(time.Millisecond))
+			if c.fieldTTLs > 0 {
+				fmt.Fprintf(e.stderr, "  %d hashes had field TTLs (Redis 7.4): expired fields left out, the others written without a TTL\n", c.fieldTTLs)
+			}
 			return nil
 		},
 	}
@@ -165,6 +169,7 @@ type converter struct {
 	db          int
 	keys        int64
 	expired     int64
+	fieldTTLs   int64    // hashes whose field TTLs were dropped
 	args        [][]byte // reused command buffer
 }
 
@@ -176,6 +181,13 @@ func (c *converter) Entry(e *rdb.Entry) error {
 	if e.ExpireAtMs != 0 && e.ExpireAtMs <= c.now && !c.keepExpired {
 		c.expired++
 		return nil
+	}
+	if e.HashExpireAtMs != nil {
+		c.fieldTTLs++
+		if !server.DropFieldTTLs(e, c.now) {
+			c.expired++
+			return nil
+		}
 	}
 	c.keys++
 	c.p.keys.Add(1)

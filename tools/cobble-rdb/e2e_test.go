@@ -227,6 +227,12 @@ func TestE2E_DataDirectory(t *testing.T) {
 	}
 	src.Stop()
 	mustRun(t, nil, "backup", "--dir", src.Dir, "-o", file)
+	// A directory without a node is not turned into one.
+	empty := t.TempDir()
+	code, _, errs = runTool(t, nil, "backup", "--dir", empty, "-o", file+".2")
+	if entries, _ := os.ReadDir(empty); code != exitFail || !strings.Contains(errs, "not a cobble data directory") || len(entries) != 0 {
+		t.Fatalf("backup --dir of an empty directory = %d: %s (left %d entries)", code, errs, len(entries))
+	}
 
 	// Restore into a new directory; a node started on it serves the data.
 	dir := filepath.Join(t.TempDir(), "restored")

@@ -361,3 +361,16 @@ func TestJemallocSize(t *testing.T) {
 		}
 	}
 }
+
+// TestConvert_HashFieldTTLs: field TTLs of a Redis 7.4 file are dropped,
+// expired fields left out, and the summary says so.
+func TestConvert_HashFieldTTLs(t *testing.T) {
+	now := time.Now().UnixMilli()
+	path := writeRDB(t, rdb.EncoderOptions{Version: 12}, &rdb.Entry{Key: []byte("h"), Type: rdb.TypeHash, IdleSec: -1, Freq: -1,
+		Hash:           [][2][]byte{{[]byte("gone"), []byte("1")}, {[]byte("kept"), []byte("2")}},
+		HashExpireAtMs: []int64{now - 1000, now + 3600_000}})
+	code, out, errs := runTool(t, nil, "convert", "--to", "json", path)
+	if code != exitOK || !strings.Contains(out, `"value":{"kept":"2"}`) || !strings.Contains(errs, "1 hashes had field TTLs") {
+		t.Fatalf("convert = %d\n%s\n%s", code, out, errs)
+	}
+}

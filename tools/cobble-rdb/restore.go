@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/cobbledb/cobble/rdb"
+	"github.com/cobbledb/cobble/server"
 )
 
 // pipelineBytes bounds the payload bytes of one pipeline round trip.
@@ -122,6 +123,7 @@ type restorer struct {
 	bytes   int
 
 	restored, expired, refused int64
+	fieldTTLs                  int64 // hashes whose field TTLs were dropped
 	refusals                   []string
 }
 
@@ -177,6 +179,9 @@ func restoreOnline(e *env, cf *connFlags, path string, pipeline int, replace, sh
 	d := time.Since(start)
 	fmt.Fprintf(e.stderr, "restore: %d keys restored into %s in %s (%.0f keys/s); %d expired skipped; %d refused\n",
 		r.restored, target, d.Round(time.Millisecond), float64(r.restored)/max(d.Seconds(), 1e-9), r.expired, r.refused)
+	if r.fieldTTLs > 0 {
+		fmt.Fprintf(e.stderr, "  %d hashes had field TTLs (Redis 7.4): expired fields dropped, the others restored without a TTL\n", r.fieldTTLs)
+	}
 	if r.refused > 0 {
 		for _, s := range r.refusals {
 			fmt.Fprintf(e.stderr, "  refused: %s\n", s)
@@ -204,6 +209,13 @@ func (r *restorer) Entry(e *rdb.Entry) error {
 	if e.ExpireAtMs != 0 && e.ExpireAtMs <= r.now {
 		r.expired++
 		return nil
+	}
+	if e.HashExpireAtMs != nil {
+		r.fieldTTLs++
+		if !server.DropFieldTTLs(e, r.now) {
+			r.expired++
+			return nil
+		}
 	}
 	if r.cluster != nil && e.DB != 0 {
 		r.refuse(e.DB, e.Key, "a cluster has only db 0")
