@@ -60,7 +60,9 @@ type DB struct {
 	expires  []atomic.Int64        // per physical db: keys with a TTL
 	slotKeys [][]atomic.Int64      // per physical db, per slot
 
-	// Owned by the writer (executor): the delta log of counts.
+	// The delta log of counts, owned by whoever holds commitMu: commits
+	// (the executor) and checkpoints (which may run elsewhere).
+	commitMu   sync.Mutex
 	deltaSeq   uint64
 	dirtySlots map[slotRef]struct{} // slots whose base record is stale
 
@@ -352,8 +354,11 @@ func (db *DB) SlotKeys(logical int, slot uint16) int64 {
 // and returns the log offset it covers: the log before it may be dropped
 // (retention permitting) and a restart replays only what follows.
 func (db *DB) Checkpoint() (int64, error) {
+	db.commitMu.Lock()
 	off := db.applied.Load()
-	if err := db.writeBase(); err != nil {
+	err := db.writeBase()
+	db.commitMu.Unlock()
+	if err != nil {
 		return 0, fmt.Errorf("engine: checkpoint: %w", err)
 	}
 	if err := db.pdb.Flush(); err != nil {
@@ -364,7 +369,10 @@ func (db *DB) Checkpoint() (int64, error) {
 
 // Close flushes memtables (so a clean restart replays nothing) and closes.
 func (db *DB) Close() error {
-	ferr := errors.Join(db.writeBase(), db.pdb.Flush())
+	db.commitMu.Lock()
+	berr := db.writeBase()
+	db.commitMu.Unlock()
+	ferr := errors.Join(berr, db.pdb.Flush())
 	err := db.pdb.Close()
 	db.cache.Unref()
 	return errors.Join(ferr, err)

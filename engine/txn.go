@@ -129,6 +129,8 @@ func (t *Txn) Commit(offset int64) error {
 	if t.b == nil {
 		return errors.New("engine: commit of a read txn")
 	}
+	db.commitMu.Lock()
+	defer db.commitMu.Unlock()
 	// Counts change with one record per commit (a delta log) instead of
 	// one record per touched slot: a group of random SETs touches as many
 	// slots as keys, and every extra memtable insert costs. Checkpoint

@@ -17,6 +17,11 @@ import (
 type FeedConfig struct {
 	Timeout time.Duration // repl-timeout: no ACK for this long closes the link
 	OnAck   func(offset int64)
+	// WaitAck holds the stream back until the replica's first REPLCONF
+	// ACK, as Redis does after a disk-less (EOF-marked) RDB: a replica
+	// looks for the mark at the end of what it reads, and stream bytes
+	// right behind the mark would hide it.
+	WaitAck bool
 }
 
 // Feed streams the log to a replica from offset from (a log offset) until
@@ -35,10 +40,22 @@ func Feed(ctx context.Context, log *aof.Log, from int64, nc net.Conn, in *bufio.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	readErr := make(chan error, 1)
+	acked := make(chan struct{})
 	go func() {
-		readErr <- readAcks(in, nc, cfg)
+		readErr <- readAcks(in, nc, cfg, acked)
 		cancel()
 	}()
+	if cfg.WaitAck {
+		select {
+		case <-acked:
+		case <-ctx.Done():
+			nc.Close()
+			if err := <-readErr; err != nil {
+				return err
+			}
+			return ctx.Err()
+		}
+	}
 	buf := make([]byte, 256<<10)
 	for {
 		n, err := r.Read(buf)
@@ -68,8 +85,8 @@ func Feed(ctx context.Context, log *aof.Log, from int64, nc net.Conn, in *bufio.
 }
 
 // readAcks consumes what the replica sends: REPLCONF ACK <offset> (and
-// anything else, ignored as Redis does).
-func readAcks(in *bufio.Reader, nc net.Conn, cfg FeedConfig) error {
+// anything else, ignored as Redis does). It closes acked at the first ACK.
+func readAcks(in *bufio.Reader, nc net.Conn, cfg FeedConfig, acked chan struct{}) error {
 	p := aof.NewParser(in)
 	for {
 		nc.SetReadDeadline(time.Now().Add(cfg.Timeout))
@@ -85,6 +102,10 @@ func readAcks(in *bufio.Reader, nc net.Conn, cfg FeedConfig) error {
 			off, err := strconv.ParseInt(string(args[2]), 10, 64)
 			if err == nil && cfg.OnAck != nil {
 				cfg.OnAck(off)
+			}
+			if acked != nil {
+				close(acked)
+				acked = nil
 			}
 		}
 	}

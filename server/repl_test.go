@@ -10,9 +10,12 @@ package server_test
 // time out while its replica's link is idle.
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -384,5 +387,85 @@ func TestReplicaOf_InsideMulti(t *testing.T) {
 	}
 	if role := replInfo(t, r)["role"]; role != "slave" {
 		t.Fatalf("role %s", role)
+	}
+}
+
+// TestPSync_DisklessWaitsForFirstAck plays a replica by hand: after an
+// EOF-marked RDB the master must send nothing until the replica's first
+// REPLCONF ACK (a replica looks for the mark at the end of each read, so
+// stream bytes right behind it would hide it), then the stream, starting
+// with a SELECT.
+func TestPSync_DisklessWaitsForFirstAck(t *testing.T) {
+	ctx := context.Background()
+	m := servertest.Start(t)
+	m.Client.Set(ctx, "old", "1", 0)
+	nc, err := net.Dial("tcp", m.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	br := bufio.NewReader(nc)
+	send := func(args ...string) {
+		t.Helper()
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "*%d\r\n", len(args))
+		for _, a := range args {
+			fmt.Fprintf(&sb, "$%d\r\n%s\r\n", len(a), a)
+		}
+		if _, err := nc.Write([]byte(sb.String())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	line := func() string {
+		t.Helper()
+		nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimRight(l, "\r\n")
+	}
+	send("REPLCONF", "capa", "eof", "capa", "psync2")
+	if l := line(); l != "+OK" {
+		t.Fatalf("REPLCONF: %s", l)
+	}
+	send("PSYNC", "?", "-1")
+	full := line()
+	if !strings.HasPrefix(full, "+FULLRESYNC ") {
+		t.Fatalf("PSYNC: %s", full)
+	}
+	// A write right behind the snapshot.
+	m.Client.Set(ctx, "new", "1", 0)
+	hdr := line()
+	if !strings.HasPrefix(hdr, "$EOF:") {
+		t.Fatalf("RDB header %q", hdr)
+	}
+	mark := []byte(hdr[5:])
+	var got []byte
+	for !bytes.HasSuffix(got, mark) {
+		b, err := br.ReadByte()
+		if err != nil {
+			t.Fatalf("reading the RDB: %v", err)
+		}
+		got = append(got, b)
+	}
+	// Nothing may follow the mark before the ACK.
+	nc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if b, err := br.ReadByte(); err == nil {
+		t.Fatalf("the master sent %q right behind the EOF mark, before the replica's ACK", b)
+	}
+	off := strings.Fields(full)[2]
+	send("REPLCONF", "ACK", off)
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var stream []byte
+	for !bytes.Contains(stream, []byte("$3\r\nnew\r\n")) {
+		b, err := br.ReadByte()
+		if err != nil {
+			t.Fatalf("stream after the ACK: %q, %v", stream, err)
+		}
+		stream = append(stream, b)
+	}
+	if !bytes.HasPrefix(stream, []byte("*2\r\n$6\r\nSELECT\r\n")) {
+		t.Fatalf("the stream does not start with SELECT: %q", stream)
 	}
 }

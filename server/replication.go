@@ -426,7 +426,7 @@ func cmdPSync(c *Call) error {
 				return err
 			}
 			s.log.Info("partial resync", "replica", conn.addr, "from", off)
-			s.feedReplica(conn, info, off)
+			s.feedReplica(conn, info, off, false)
 			return nil
 		}
 		if string(c.Arg(1)) != "?" {
@@ -511,7 +511,7 @@ func (s *Server) fullSync(c *Call, info *replicaInfo) error {
 	}
 	s.log.Info("full resync sent", "replica", conn.addr, "keys", keys, "offset", off, "duration", time.Since(start))
 	snap.Close()
-	s.feedReplica(conn, info, off)
+	s.feedReplica(conn, info, off, info.capaEOF && psync)
 	return nil
 }
 
@@ -560,8 +560,9 @@ func (w deadlineWriter) Write(p []byte) (int, error) {
 }
 
 // feedReplica streams the log to the replica until the link ends; the
-// connection is closed afterwards.
-func (s *Server) feedReplica(conn *Conn, info *replicaInfo, from int64) {
+// connection is closed afterwards. After a disk-less RDB the stream waits
+// for the replica's first ACK (see repl.FeedConfig.WaitAck).
+func (s *Server) feedReplica(conn *Conn, info *replicaInfo, from int64, waitAck bool) {
 	info.state = "online"
 	info.ack.Store(from)
 	info.lastAck.Store(time.Now().UnixMilli())
@@ -581,6 +582,7 @@ func (s *Server) feedReplica(conn *Conn, info *replicaInfo, from int64) {
 	}()
 	err := repl.Feed(ctx, s.aof, from, conn.nc, in, repl.FeedConfig{
 		Timeout: time.Duration(s.cfg.Int("repl-timeout")) * time.Second,
+		WaitAck: waitAck,
 		OnAck: func(off int64) {
 			info.ack.Store(off)
 			info.lastAck.Store(time.Now().UnixMilli())

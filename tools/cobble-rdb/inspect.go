@@ -148,19 +148,20 @@ var expiryBounds = []struct {
 
 // inspector is the rdb.Handler that gathers a Report.
 type inspector struct {
-	now     int64
-	top     int
-	keys    int64
-	byDB    map[int]int64
-	byType  map[string]*TypeStats
-	expiry  []int64 // none, expired, then expiryBounds
-	slots   [engine.SlotCount]int64
-	memory  int64
-	biggest bigHeap
+	now         int64
+	top         int
+	keys        int64
+	byDB        map[int]int64
+	expiresByDB map[int]int64
+	byType      map[string]*TypeStats
+	expiry      []int64 // none, expired, then expiryBounds
+	slots       [engine.SlotCount]int64
+	memory      int64
+	biggest     bigHeap
 }
 
 func newInspector(top int, now int64) *inspector {
-	return &inspector{now: now, top: top, byDB: map[int]int64{}, byType: map[string]*TypeStats{},
+	return &inspector{now: now, top: top, byDB: map[int]int64{}, expiresByDB: map[int]int64{}, byType: map[string]*TypeStats{},
 		expiry: make([]int64, 2+len(expiryBounds))}
 }
 
@@ -186,6 +187,9 @@ func (in *inspector) Entry(e *rdb.Entry) error {
 	}
 	in.keys++
 	in.byDB[e.DB]++
+	if e.ExpireAtMs != 0 {
+		in.expiresByDB[e.DB]++
+	}
 	in.slots[engine.KeySlot(e.Key)]++
 	ts := in.byType[e.Type.String()]
 	if ts == nil {
@@ -240,6 +244,8 @@ func (in *inspector) report(file string, sum rdb.Summary) *Report {
 	}
 	for db, n := range in.byDB {
 		r.KeysByDB[strconv.Itoa(db)] = n
+		// Each db's keyspace and expires dicts have a bucket table.
+		r.MemoryRedis += dictTable(n) + dictTable(in.expiresByDB[db])
 	}
 	for t, n := range sum.Encodings {
 		r.Encodings[t.String()] = n

@@ -38,16 +38,19 @@ func jemallocSize(n int64) int64 {
 	return (n + step - 1) / step * step
 }
 
-// sdsSize is the allocation of an sds string of n bytes.
+// sdsSize is the allocation of an sds string of n bytes: the smallest
+// header that holds its length, the bytes and a terminating zero.
 func sdsSize(n int) int64 {
-	hdr := 3 // sdshdr8 + the terminating zero
+	hdr := 2 // sdshdr5
 	switch {
 	case n >= 1<<32:
-		hdr = 17
+		hdr = 18
 	case n >= 1<<16:
-		hdr = 9
+		hdr = 10
 	case n >= 1<<8:
-		hdr = 5
+		hdr = 6
+	case n >= 1<<5:
+		hdr = 4
 	}
 	return jemallocSize(int64(n + hdr))
 }
@@ -67,8 +70,16 @@ func dictSize(n int64) int64 {
 	if n == 0 {
 		return 0
 	}
-	buckets := int64(1) << bits.Len64(uint64(n-1))
-	return jemallocSize(8*buckets) + n*jemallocSize(24) + 56
+	return dictTable(n) + n*jemallocSize(24) + 56
+}
+
+// dictTable is the bucket table of a dict of n entries (a power of two
+// of pointers); the keyspace and the expires dict of each db have one.
+func dictTable(n int64) int64 {
+	if n == 0 {
+		return 0
+	}
+	return jemallocSize(8 * (int64(1) << bits.Len64(uint64(n-1))))
 }
 
 // listpackEntry is the bytes one element takes in a listpack.
@@ -97,8 +108,8 @@ func estimateMemory(e *rdb.Entry) int64 {
 	case rdb.TypeString:
 		switch n := len(e.String); {
 		case isInt(e.String):
-		case n <= 44: // embstr: robj and sds in one allocation
-			total += jemallocSize(int64(16+3+n)) - 16
+		case n <= 44: // embstr: robj, sdshdr8, the bytes and a zero in one allocation
+			total += jemallocSize(int64(16+3+n+1)) - 16
 		default:
 			total += sdsSize(n)
 		}
