@@ -3,7 +3,8 @@ package engine
 // Match reports whether str matches the glob pattern with Redis's rules
 // (KEYS, SCAN MATCH, PSUBSCRIBE, CONFIG GET): * ? [abc] [^a] [a-z] and \x.
 func Match(pattern, str []byte, nocase bool) bool {
-	return match(pattern, str, nocase, 0)
+	skipLonger := false
+	return match(pattern, str, nocase, 0, &skipLonger)
 }
 
 func lower(c byte) byte {
@@ -13,7 +14,11 @@ func lower(c byte) byte {
 	return c
 }
 
-func match(p, s []byte, nocase bool, depth int) bool {
+// match is Redis's stringmatchlen. skipLonger is set once the rest of the
+// pattern after a '*' failed against every suffix of the string: then no
+// earlier '*' can help by taking more of the string, so the search stops.
+// Without it, patterns like "a*a*a*…b" take exponential time.
+func match(p, s []byte, nocase bool, depth int, skipLonger *bool) bool {
 	if depth > 1000 {
 		return false // pathological pattern: bounded like Redis's nesting limit
 	}
@@ -27,10 +32,14 @@ func match(p, s []byte, nocase bool, depth int) bool {
 				return true
 			}
 			for i := 0; i <= len(s); i++ {
-				if match(p[1:], s[i:], nocase, depth+1) {
+				if match(p[1:], s[i:], nocase, depth+1, skipLonger) {
 					return true
 				}
+				if *skipLonger {
+					return false
+				}
 			}
+			*skipLonger = true
 			return false
 		case '?':
 			if len(s) == 0 {

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestKeySlot_MatchesRedis(t *testing.T) {
@@ -87,6 +89,30 @@ func TestMatch(t *testing.T) {
 	for _, c := range cases {
 		if got := Match([]byte(c.p), []byte(c.s), false); got != c.want {
 			t.Errorf("Match(%q, %q) = %v", c.p, c.s, got)
+		}
+	}
+}
+
+// TestMatch_Pathological holds the patterns of Redis's "long nested
+// loops" regressions: each must answer at once, not in exponential time.
+func TestMatch_Pathological(t *testing.T) {
+	cases := []struct {
+		p, s string
+		want bool
+	}{
+		{"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", strings.Repeat("a", 40), false},
+		{strings.Repeat("*?", 50000), strings.Repeat("a", 50000), false},
+		{"*a*b*c*d*e*f*g*h*i*j*k*l*m*n*o*p*z", strings.Repeat("abcdefghijklmnop", 8), false},
+		{"a*a*a*a*a*a*a*a*b", strings.Repeat("a", 30) + "b", true},
+		{"*x*y", "axbxcy", true}, {"*x*y", "axbxc", false}, {"*?", "", false}, {"*", "", true},
+	}
+	for _, c := range cases {
+		start := time.Now()
+		if got := Match([]byte(c.p), []byte(c.s), false); got != c.want {
+			t.Errorf("Match(%.20q, %.20q) = %v", c.p, c.s, got)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("Match(%.20q, %.20q) took %v", c.p, c.s, d)
 		}
 	}
 }

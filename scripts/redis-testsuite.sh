@@ -42,7 +42,18 @@ fi
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+# Stop the node and wait for it (at most 10s, then SIGKILL) before its
+# directory goes away.
+cleanup() {
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 cp -r "$src/tests" "$work/tests"
 sed -i 's/^    r function flush$/    catch {r function flush}/' "$work/tests/support/server.tcl"
 # The suite's memory_usage helper already answers 1 where MEMORY USAGE is
@@ -77,14 +88,19 @@ for u in "${units[@]}"; do
   exc=$(grep -c '^\[exception\]' "$log" || true)
   skip=$(grep -c '^\[skip\]\|^\[ignore\]' "$log" || true)
   note=""
-  # An exception aborts the rest of the unit: its counts are partial.
+  # An exception or a timeout aborts the rest of the unit: its counts are
+  # partial, and the test in progress counts as failed.
   [ "$exc" -gt 0 ] && note="aborted by an exception"
-  grep -q '^\[TIMEOUT\]' "$log" && note="timed out"
+  if grep -q '^\[TIMEOUT\]' "$log"; then
+    note="timed out"
+    exc=$((exc + 1))
+  fi
   tot_ok=$((tot_ok + ok)) tot_err=$((tot_err + err + exc)) tot_skip=$((tot_skip + skip))
   table+=("$(printf '%-20s %6s %6s %7s  %s' "$u" "$ok" "$((err + exc))" "$skip" "$note")")
   while IFS= read -r line; do
     failures+=("$u: ${line#\[*\]: }")
-  done < <(grep '^\[err\]\|^\[exception\]' "$log" | sed 's/ in tests\/unit\/.*\.tcl$//')
+  done < <(grep '^\[err\]\|^\[exception\]' "$log" | sed 's/ in tests\/unit\/.*\.tcl$//'
+           sed -n 's/^.* => (IN PROGRESS) \(.*\)$/timed out: \1/p' "$log")
   if [ -n "${VERBOSE:-}" ]; then grep -A2 '^\[err\]\|^\[exception\]' "$log" || true; fi
   if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$log" "$KEEP_LOGS/"; fi
   printf '%s\n' "${table[-1]}" >&2

@@ -49,11 +49,12 @@ everything else. --json prints the same report as one JSON object.`,
 			if top < 0 {
 				return usagef("--top must be >= 0")
 			}
-			in, _, closeIn, err := openInput(e, args[0], showProgress, "inspect")
+			in, p, closeIn, err := openInput(e, args[0], showProgress, "inspect")
 			if err != nil {
 				return err
 			}
 			ins := newInspector(top, time.Now().UnixMilli())
+			ins.p = p
 			sum, err := rdb.Decode(in, ins, rdb.DecodeOptions{SkipUnsupported: true})
 			closeIn()
 			if err != nil {
@@ -158,6 +159,7 @@ type inspector struct {
 	slots       [engine.SlotCount]int64
 	memory      int64
 	biggest     bigHeap
+	p           *progress // counts keys read, when set
 }
 
 func newInspector(top int, now int64) *inspector {
@@ -170,6 +172,9 @@ func (in *inspector) ResizeDB(int, uint64, uint64) error       { return nil }
 func (in *inspector) Skipped(db int, k []byte, t string) error { return nil }
 
 func (in *inspector) Entry(e *rdb.Entry) error {
+	if in.p != nil {
+		in.p.keys.Add(1)
+	}
 	switch {
 	case e.ExpireAtMs == 0:
 		in.expiry[0]++

@@ -70,9 +70,14 @@ func (p *progress) draw() {
 	} else {
 		sb.WriteString(humanBytes(b))
 	}
-	fmt.Fprintf(&sb, ", %d keys", k)
+	if k > 0 {
+		fmt.Fprintf(&sb, ", %d keys", k)
+	}
 	if el > 0 {
-		fmt.Fprintf(&sb, ", %s/s, %.0f keys/s", humanBytes(int64(float64(b)/el)), float64(k)/el)
+		fmt.Fprintf(&sb, ", %s/s", humanBytes(int64(float64(b)/el)))
+		if k > 0 {
+			fmt.Fprintf(&sb, ", %.0f keys/s", float64(k)/el)
+		}
 	}
 	if total > 0 && b > 0 && b < total {
 		left := time.Duration(el * float64(total-b) / float64(b) * float64(time.Second))

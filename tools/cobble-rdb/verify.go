@@ -30,7 +30,7 @@ Exit codes: 0 the file is valid; 1 it is corrupt, truncated, of an unknown
 version, or (with --require-checksum) written without a checksum; 2 it
 could not be read.`,
 		example: `  cobble-rdb verify /var/lib/redis/dump.rdb && echo OK
-  OK dump.rdb: RDB version 10, 1000000 keys (string 999000, hash 1000), 24.8 MB, CRC64 verified`,
+  OK dump.rdb: REDIS version 10, 1000000 keys (hash 1000, string 999000), 24.8 MB, CRC64 verified, 310ms`,
 		flags: func(fs *flag.FlagSet) {
 			fs.BoolVar(&requireChecksum, "require-checksum", false, "fail (exit 1) when the file has no checksum (written with rdbchecksum no)")
 			fs.BoolVar(&showProgress, "progress", false, "report progress on stderr even when it is not a terminal")
@@ -40,11 +40,11 @@ could not be read.`,
 				return usagef("verify takes one file")
 			}
 			start := time.Now()
-			in, _, closeIn, err := openInput(e, args[0], showProgress, "verify")
+			in, p, closeIn, err := openInput(e, args[0], showProgress, "verify")
 			if err != nil {
 				return err
 			}
-			h := &countHandler{}
+			h := &countHandler{p: p}
 			sum, err := rdb.Decode(in, h, rdb.DecodeOptions{SkipUnsupported: true})
 			closeIn()
 			if err != nil {
@@ -68,14 +68,21 @@ could not be read.`,
 	}
 }
 
-// countHandler only counts; Summary has the rest.
-type countHandler struct{ keys int64 }
+// countHandler only counts (into a progress, when set); Summary has the
+// rest.
+type countHandler struct {
+	keys int64
+	p    *progress
+}
 
 func (h *countHandler) Aux(k, v []byte) error                    { return nil }
 func (h *countHandler) ResizeDB(int, uint64, uint64) error       { return nil }
 func (h *countHandler) Skipped(db int, k []byte, t string) error { return nil }
 func (h *countHandler) Entry(*rdb.Entry) error {
 	h.keys++
+	if h.p != nil {
+		h.p.keys.Add(1)
+	}
 	return nil
 }
 
