@@ -85,6 +85,7 @@ func TestProtocol_InlineAndUnknown(t *testing.T) {
 func TestProtocol_HugePipeline(t *testing.T) {
 	n := servertest.Start(t)
 	nc, r := rawConn(t, n.Addr)
+	nc.SetDeadline(time.Now().Add(2 * time.Minute)) // slow under -race on 2 cores
 	const count = 20000
 	var sb strings.Builder
 	for i := range count {

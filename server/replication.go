@@ -476,10 +476,10 @@ func (s *Server) fullSync(c *Call, info *replicaInfo) error {
 	defer snap.Close()
 	s.repl.mu.Lock()
 	replid := s.repl.replid
+	info.state = "send_bulk"
 	s.repl.replicas[conn] = info
 	s.repl.mu.Unlock()
 	s.repl.fullSyncs.Add(1)
-	info.state = "send_bulk"
 	if psync {
 		c.Reply.Simple(fmt.Sprintf("FULLRESYNC %s %d", replid, off))
 	}
@@ -563,10 +563,10 @@ func (w deadlineWriter) Write(p []byte) (int, error) {
 // connection is closed afterwards. After a disk-less RDB the stream waits
 // for the replica's first ACK (see repl.FeedConfig.WaitAck).
 func (s *Server) feedReplica(conn *Conn, info *replicaInfo, from int64, waitAck bool) {
-	info.state = "online"
 	info.ack.Store(from)
 	info.lastAck.Store(time.Now().UnixMilli())
 	s.repl.mu.Lock()
+	info.state = "online" // read under repl.mu (WAIT, INFO)
 	s.repl.replicas[conn] = info
 	s.repl.mu.Unlock()
 	defer s.forgetReplica(conn)
