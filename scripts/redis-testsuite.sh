@@ -99,7 +99,7 @@ for u in "${units[@]}"; do
   table+=("$(printf '%-20s %6s %6s %7s  %s' "$u" "$ok" "$((err + exc))" "$skip" "$note")")
   while IFS= read -r line; do
     failures+=("$u: ${line#\[*\]: }")
-  done < <(grep '^\[err\]\|^\[exception\]' "$log" | sed 's/ in tests\/unit\/.*\.tcl$//'
+  done < <(grep '^\[err\]\|^\[exception\]' "$log" | sed 's/ in tests\/unit\/.*\.tcl$//' || true
            sed -n 's/^.* => (IN PROGRESS) \(.*\)$/timed out: \1/p' "$log")
   if [ -n "${VERBOSE:-}" ]; then grep -A2 '^\[err\]\|^\[exception\]' "$log" || true; fi
   if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$log" "$KEEP_LOGS/"; fi

@@ -96,7 +96,7 @@ func cmdPublish(c *Call) error {
 	if c.ArgLower(0) == "spublish" {
 		kind = "shard"
 	}
-	c.Reply.Int(int64(c.Srv.pubsub.publish(kind, c.Arg(1), c.Arg(2))))
+	c.Reply.Int(int64(c.Srv.pubsub.publishFrom(c.Conn, kind, c.Arg(1), c.Arg(2))))
 	return nil
 }
 

@@ -58,6 +58,7 @@ type Conn struct {
 	// handler (connection goroutine, or the executor during EXEC while the
 	// connection waits), read by the connection goroutine.
 	joinMonitor bool
+	selfPush    []byte // messages the running command published to this connection
 }
 
 // multiState is an open MULTI: the queued calls and whether a queuing
@@ -199,6 +200,10 @@ func (c *Conn) serve() {
 			pending = nil
 		}
 		c.runLocal(call)
+		if len(c.selfPush) > 0 { // messages it published to itself
+			c.reply.buf = append(c.reply.buf, c.selfPush...)
+			c.selfPush = c.selfPush[:0]
+		}
 		c.rd.shrink()
 	}
 	if len(pending) > 0 {

@@ -124,6 +124,13 @@ func (p *pubsub) dropConn(c *Conn) {
 
 // publish delivers a message and returns the number of receivers.
 func (p *pubsub) publish(kind string, channel, msg []byte) int {
+	return p.publishFrom(nil, kind, channel, msg)
+}
+
+// publishFrom is publish by a command of the connection self (nil: none).
+// A message self receives waits in self.selfPush and goes out after the
+// command's reply (after the whole EXEC reply inside MULTI), as in Redis.
+func (p *pubsub) publishFrom(self *Conn, kind string, channel, msg []byte) int {
 	type target struct {
 		c       *Conn
 		pattern string
@@ -163,6 +170,10 @@ func (p *pubsub) publish(kind string, channel, msg []byte) int {
 		}
 		r.Bulk(channel)
 		r.Bulk(msg)
+		if t.c == self {
+			self.selfPush = append(self.selfPush, r.buf...)
+			continue
+		}
 		t.c.writeAsync(r.buf)
 	}
 	return len(targets)

@@ -129,3 +129,30 @@ func TestPubSub_ClosedSubscriberForgotten(t *testing.T) {
 		return nil
 	})
 }
+
+// TestPubSub_PublishToSelfAfterReply checks that a RESP3 client publishing
+// to a channel it is subscribed to gets the reply first, then the message
+// (after the whole EXEC reply inside MULTI), as in Redis.
+func TestPubSub_PublishToSelfAfterReply(t *testing.T) {
+	n := servertest.Start(t)
+	nc, r := rawConn(t, n.Addr)
+	nc.Write([]byte("HELLO 3\r\nPING endofhello\r\n"))
+	for readLine(t, r) != "endofhello" { // skip HELLO's map
+	}
+	nc.Write([]byte("SUBSCRIBE ch\r\nPUBLISH ch m1\r\nMULTI\r\nPUBLISH ch m2\r\nPING\r\nEXEC\r\n"))
+	var got []string
+	for len(got) < 19 {
+		got = append(got, readLine(t, r))
+	}
+	want := []string{">3", "$9", "subscribe", "$2", "ch", ":1", // SUBSCRIBE
+		":1", ">3", "$7", "message", "$2", "ch", "$2", "m1", // PUBLISH, then its message
+		"+OK", "+QUEUED", "+QUEUED", "*2", ":1"} // MULTI … EXEC
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+	for _, w := range []string{"+PONG", ">3", "$7", "message", "$2", "ch", "$2", "m2"} {
+		if l := readLine(t, r); l != w {
+			t.Fatalf("after EXEC got %q, want %q", l, w)
+		}
+	}
+}
