@@ -54,6 +54,7 @@ func cmdHSet(c *Call) error {
 	if err != nil {
 		return err
 	}
+	c.Notify(eventHash, "hset", c.Arg(1)) // even when no value changed, as Redis
 	if c.Cmd.Name == "hmset" {
 		c.Reply.OK()
 	} else {
@@ -66,6 +67,9 @@ func cmdHSetNX(c *Call) error {
 	ok, err := c.Txn.HSetNX(c.DB, c.Arg(1), c.Arg(2), c.Arg(3))
 	if err != nil {
 		return err
+	}
+	if ok {
+		c.Notify(eventHash, "hset", c.Arg(1))
 	}
 	c.Reply.Int(b2i(ok))
 	return nil
@@ -105,6 +109,12 @@ func cmdHDel(c *Call) error {
 	n, err := c.Txn.HDel(c.DB, c.Arg(1), c.Args[2:])
 	if err != nil {
 		return err
+	}
+	if n > 0 {
+		c.Notify(eventHash, "hdel", c.Arg(1))
+		if err := notifyIfDeleted(c, c.Arg(1)); err != nil {
+			return err
+		}
 	}
 	c.Reply.Int(int64(n))
 	return nil
@@ -184,6 +194,7 @@ func cmdHIncrBy(c *Call) error {
 	if _, err := c.Txn.HSet(c.DB, key, [][]byte{field, intArg(cur)}); err != nil {
 		return err
 	}
+	c.Notify(eventHash, "hincrby", key)
 	c.Reply.Int(cur)
 	return nil
 }
@@ -219,6 +230,7 @@ func cmdHIncrByFloat(c *Call) error {
 	if _, err := c.Txn.HSet(c.DB, key, [][]byte{field, nv}); err != nil {
 		return err
 	}
+	c.Notify(eventHash, "hincrbyfloat", key)
 	// The effect is the result, so a replay does not redo float arithmetic.
 	c.PropagateAs(bytesArg("HSET"), key, field, nv)
 	c.Reply.Bulk(nv)

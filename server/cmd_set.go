@@ -48,6 +48,9 @@ func cmdSAdd(c *Call) error {
 	if err != nil {
 		return err
 	}
+	if n > 0 {
+		c.Notify(eventSet, "sadd", c.Arg(1))
+	}
 	c.Reply.Int(int64(n))
 	return nil
 }
@@ -56,6 +59,12 @@ func cmdSRem(c *Call) error {
 	n, err := c.Txn.SRem(c.DB, c.Arg(1), c.Args[2:])
 	if err != nil {
 		return err
+	}
+	if n > 0 {
+		c.Notify(eventSet, "srem", c.Arg(1))
+		if err := notifyIfDeleted(c, c.Arg(1)); err != nil {
+			return err
+		}
 	}
 	c.Reply.Int(int64(n))
 	return nil
@@ -120,7 +129,7 @@ func cmdSPop(c *Call) error {
 	case len(c.Args) > 3:
 		return errSyntax
 	case len(c.Args) == 2:
-		members, _, err := c.Txn.SPop(c.DB, key, 1)
+		members, deleted, err := c.Txn.SPop(c.DB, key, 1)
 		if err != nil {
 			return err
 		}
@@ -128,6 +137,7 @@ func cmdSPop(c *Call) error {
 			c.Reply.Null()
 			return nil
 		}
+		notifySPop(c, key, deleted)
 		c.PropagateAs(bytesArg("SREM"), key, members[0])
 		c.Reply.Bulk(members[0])
 		return nil
@@ -139,6 +149,9 @@ func cmdSPop(c *Call) error {
 	members, deleted, err := c.Txn.SPop(c.DB, key, count)
 	if err != nil {
 		return err
+	}
+	if len(members) > 0 {
+		notifySPop(c, key, deleted)
 	}
 	switch {
 	case len(members) == 0:
@@ -154,6 +167,15 @@ func cmdSPop(c *Call) error {
 	}
 	replySet(c.Reply, members)
 	return nil
+}
+
+// notifySPop raises SPOP's events: "spop", then "del" when the pop took
+// the last member.
+func notifySPop(c *Call, key []byte, deleted bool) {
+	c.Notify(eventSet, "spop", key)
+	if deleted {
+		c.Notify(eventGeneric, "del", key)
+	}
 }
 
 func cmdSRandMember(c *Call) error {
@@ -185,10 +207,24 @@ func cmdSRandMember(c *Call) error {
 	return nil
 }
 
+// cmdSMove moves a member. Its events are Redis's: "srem" on the source,
+// "del" when that emptied it, then "sadd" on the destination when the
+// member was new there; none when source and destination are one key.
 func cmdSMove(c *Call) error {
-	ok, err := c.Txn.SMove(c.DB, c.Arg(1), c.Arg(2), c.Arg(3))
+	src, dst := c.Arg(1), c.Arg(2)
+	before := c.Txn.Dirty()
+	ok, err := c.Txn.SMove(c.DB, src, dst, c.Arg(3))
 	if err != nil {
 		return err
+	}
+	if changed := c.Txn.Dirty() - before; ok && changed > 0 {
+		c.Notify(eventSet, "srem", src)
+		if err := notifyIfDeleted(c, src); err != nil {
+			return err
+		}
+		if changed > 1 { // the engine counts the removal and the addition
+			c.Notify(eventSet, "sadd", dst)
+		}
 	}
 	c.Reply.Int(b2i(ok))
 	return nil
@@ -230,8 +266,12 @@ func cmdSetOpStore(c *Call) error {
 	if err != nil {
 		return err
 	}
-	if n == 0 && c.Txn.Dirty() > before {
+	switch {
+	case n > 0:
+		c.Notify(eventSet, c.Cmd.Name, dst) // "sinterstore"…
+	case c.Txn.Dirty() > before:
 		c.PropagateAs(bytesArg("DEL"), dst)
+		c.Notify(eventGeneric, "del", dst)
 	}
 	c.Reply.Int(n)
 	return nil

@@ -1,6 +1,6 @@
 package server_test
 
-// Keyspace notifications of the list, sorted set and SORT commands, with
+// Keyspace notifications of the data-type commands, with
 // notify-keyspace-events KEA: each command's event names as Redis 7 raises
 // them, in Redis's order, "del" when a command empties a key, and nothing
 // when a command changes nothing.
@@ -12,16 +12,24 @@ import (
 	"github.com/cobbledb/cobble/server/servertest"
 )
 
-func TestKeyspaceEvents_ListsZSetsSort(t *testing.T) {
-	n := servertest.Start(t, servertest.Config("notify-keyspace-events KEA"))
+// eventStep is a command and the events it raises, as "event key, …".
+type eventStep struct {
+	cmd  []any
+	want string
+}
+
+// checkKeyEvents runs steps on a node with notify-keyspace-events set to
+// flags and compares the keyevent notifications of db 0 each one raises,
+// up to a marker published after it, with what it wants.
+func checkKeyEvents(t *testing.T, flags string, steps []eventStep) {
+	t.Helper()
+	n := servertest.Start(t, servertest.Config("notify-keyspace-events "+flags))
 	c := n.Client
 	ps := n.NewClient().PSubscribe(ctx, "__keyevent@0__:*")
 	defer ps.Close()
 	if _, err := ps.Receive(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// events runs a command and returns the events it raised, as
-	// "event key", up to a marker published after it.
 	events := func(args ...any) string {
 		t.Helper()
 		c.Do(ctx, args...)
@@ -36,10 +44,15 @@ func TestKeyspaceEvents_ListsZSetsSort(t *testing.T) {
 			got = append(got, ev+" "+m.Payload)
 		}
 	}
-	steps := []struct {
-		cmd  []any
-		want string
-	}{
+	for _, s := range steps {
+		if got := events(s.cmd...); got != s.want {
+			t.Errorf("%v raised %q, want %q", s.cmd, got, s.want)
+		}
+	}
+}
+
+func TestKeyspaceEvents_ListsZSetsSort(t *testing.T) {
+	checkKeyEvents(t, "KEA", []eventStep{
 		{[]any{"RPUSH", "l", "a", "b", "c"}, "rpush l"},
 		{[]any{"LPUSHX", "nol", "a"}, ""},
 		{[]any{"LPUSH", "l", "x"}, "lpush l"},
@@ -74,10 +87,46 @@ func TestKeyspaceEvents_ListsZSetsSort(t *testing.T) {
 		{[]any{"SORT", "s", "STORE", "sorted"}, "sortstore sorted"},
 		{[]any{"SORT", "nokey", "STORE", "sorted"}, "del sorted"},
 		{[]any{"SORT", "nokey", "STORE", "sorted"}, ""},
-	}
-	for _, s := range steps {
-		if got := events(s.cmd...); got != s.want {
-			t.Errorf("%v raised %q, want %q", s.cmd, got, s.want)
-		}
-	}
+	})
+}
+
+func TestKeyspaceEvents_HashesSets(t *testing.T) {
+	checkKeyEvents(t, "KEA", []eventStep{
+		{[]any{"HSET", "h", "a", "1", "b", "2"}, "hset h"},
+		{[]any{"HSET", "h", "a", "1"}, "hset h"}, // even when nothing changed
+		{[]any{"HMSET", "h", "c", "3"}, "hset h"},
+		{[]any{"HSETNX", "h", "a", "9"}, ""},
+		{[]any{"HSETNX", "h", "d", "4"}, "hset h"},
+		{[]any{"HINCRBY", "h", "n", "5"}, "hincrby h"},
+		{[]any{"HINCRBY", "h", "a", "x"}, ""},
+		{[]any{"HINCRBYFLOAT", "h", "f", "1.5"}, "hincrbyfloat h"},
+		{[]any{"HDEL", "h", "nope"}, ""},
+		{[]any{"HDEL", "h", "a", "b", "c"}, "hdel h"},
+		{[]any{"HDEL", "h", "d", "n", "f"}, "hdel h, del h"},
+		{[]any{"HDEL", "h", "a"}, ""},
+		{[]any{"SADD", "s", "a", "b", "c", "d"}, "sadd s"},
+		{[]any{"SADD", "s", "a"}, ""},
+		{[]any{"SREM", "s", "nope"}, ""},
+		{[]any{"SREM", "s", "a"}, "srem s"},
+		{[]any{"SPOP", "s"}, "spop s"},
+		{[]any{"SPOP", "s", "0"}, ""},
+		{[]any{"SPOP", "nos"}, ""},
+		{[]any{"SPOP", "nos", "3"}, ""},
+		{[]any{"SADD", "s2", "x"}, "sadd s2"},
+		{[]any{"SMOVE", "s", "s2", "nope"}, ""},
+		{[]any{"SMOVE", "s2", "s2", "x"}, ""},
+		{[]any{"SADD", "s", "x"}, "sadd s"},
+		{[]any{"SMOVE", "s", "s2", "x"}, "srem s"}, // x was already in s2
+		{[]any{"SMOVE", "s2", "s3", "x"}, "srem s2, del s2, sadd s3"},
+		{[]any{"SPOP", "s", "100"}, "spop s, del s"},
+		{[]any{"SADD", "a", "1", "2", "3"}, "sadd a"},
+		{[]any{"SADD", "b", "2", "3", "4"}, "sadd b"},
+		{[]any{"SINTERSTORE", "d", "a", "b"}, "sinterstore d"},
+		{[]any{"SUNIONSTORE", "d", "a", "b"}, "sunionstore d"},
+		{[]any{"SDIFFSTORE", "d", "a", "b"}, "sdiffstore d"},
+		{[]any{"SINTERSTORE", "d", "a", "nokey"}, "del d"},
+		{[]any{"SDIFFSTORE", "d", "a", "a"}, ""}, // d is gone already
+		{[]any{"SPOP", "a", "2"}, "spop a"},
+		{[]any{"SREM", "a", "1", "2", "3"}, "srem a, del a"},
+	})
 }
