@@ -132,6 +132,7 @@ func (c *Conn) runLocal(call *Call) {
 // error becomes the reply; handlers never write part of a reply first.
 func (s *Server) runCall(call *Call) {
 	start := time.Now()
+	absent := call.absentKeys() // for "new" events (class n)
 	if err := call.Cmd.Run(call); err != nil {
 		e := toReply(err)
 		call.Reply.Error(e.Error())
@@ -139,6 +140,7 @@ func (s *Server) runCall(call *Call) {
 		s.stats.countError(e.Prefix)
 		call.failed = true
 	}
+	call.notifyNew(absent)
 	d := time.Since(start)
 	if call.retrying() {
 		return // a parked blocking call is counted once, when it first ran

@@ -130,3 +130,28 @@ func TestKeyspaceEvents_HashesSets(t *testing.T) {
 		{[]any{"SREM", "a", "1", "2", "3"}, "srem a, del a"},
 	})
 }
+
+// Class n: "new" when a write creates a key (before the command's own
+// event), never when it overwrites or fails.
+func TestKeyspaceEvents_NewKeys(t *testing.T) {
+	checkKeyEvents(t, "En", []eventStep{
+		{[]any{"SET", "foo", "bar"}, "new foo"},
+		{[]any{"SET", "foo", "baz"}, ""},
+		{[]any{"GET", "nokey"}, ""},
+		{[]any{"HINCRBY", "foo", "f", "1"}, ""}, // WRONGTYPE
+		{[]any{"MSET", "foo", "1", "k2", "2"}, "new k2"},
+		{[]any{"SMOVE", "nos", "s", "x"}, ""},
+		{[]any{"SADD", "s", "x"}, "new s"},
+		{[]any{"SMOVE", "s", "s2", "x"}, "new s2"},
+		{[]any{"RPOPLPUSH", "nol", "l"}, ""},
+		{[]any{"LPUSH", "l", "a"}, "new l"},
+		{[]any{"ZADD", "z", "1", "a"}, "new z"},
+		{[]any{"SET", "px", "v", "PX", "1"}, "new px"},
+	})
+	checkKeyEvents(t, "KEA", []eventStep{
+		{[]any{"SET", "foo", "bar"}, "set foo"}, // A does not include n
+	})
+	checkKeyEvents(t, "KEn$", []eventStep{
+		{[]any{"SET", "foo", "bar"}, "new foo, set foo"},
+	})
+}

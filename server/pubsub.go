@@ -219,6 +219,38 @@ func (c *Call) Notify(class config.KeyspaceEvents, event string, key []byte) {
 	c.notes = append(c.notes, notification{class, event, c.DB, key})
 }
 
+// absentKeys returns the keys of a write call that do not exist before it
+// runs, when "new" events (class n) are published; nil otherwise.
+func (c *Call) absentKeys() [][]byte {
+	f := c.Srv.cfg.KeyspaceEvents()
+	if c.Cmd.Flags&FlagWrite == 0 || f&config.EventNew == 0 || f&(config.EventKeyspace|config.EventKeyevent) == 0 {
+		return nil
+	}
+	var absent [][]byte
+	for _, i := range c.Cmd.keyPositions(c.Args) {
+		if _, ok, err := c.Txn.Lookup(c.DB, c.Args[i]); err == nil && !ok {
+			absent = append(absent, c.Args[i])
+		}
+	}
+	return absent
+}
+
+// notifyNew raises "new" for each key of absent that the call created,
+// ahead of the call's own events: Redis raises it when it adds the key,
+// before the command's event. Keys a command creates in another db (MOVE,
+// COPY … DB) raise none.
+func (c *Call) notifyNew(absent [][]byte) {
+	var created []notification
+	for _, k := range absent {
+		if _, ok, err := c.Txn.Lookup(c.DB, k); err == nil && ok {
+			created = append(created, notification{config.EventNew, "new", c.DB, k})
+		}
+	}
+	if len(created) > 0 {
+		c.notes = append(created, c.notes...)
+	}
+}
+
 // publishNotifications publishes the events of a committed group.
 func (s *Server) publishNotifications(notes []notification) {
 	flags := s.cfg.KeyspaceEvents()
