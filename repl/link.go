@@ -47,6 +47,11 @@ type Config struct {
 	Logger        *slog.Logger
 	OnStateChange func(State)
 	Dial          func(ctx context.Context, addr string) (net.Conn, error) // tests
+	// Refresh, when set, is called before every connection attempt on a
+	// copy of the configuration, so settings changed at runtime (CONFIG
+	// SET masterauth, repl-timeout, replica-announce-ip…) apply from the
+	// next connection on, as in Redis.
+	Refresh func(*Config)
 }
 
 // State is the link's state, as INFO replication reports it.
@@ -74,11 +79,12 @@ type Link struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu    sync.Mutex
-	state State
-	conn  net.Conn
-	ackMu sync.Mutex // serialises writes to the master (ACKs)
-	off   atomic.Int64
+	mu      sync.Mutex
+	state   State
+	conn    net.Conn
+	ackMu   sync.Mutex // serialises writes to the master (ACKs)
+	off     atomic.Int64
+	timeout atomic.Int64 // the current connection's repl-timeout (ns)
 }
 
 // NewLink prepares a link; Start runs it.
@@ -101,6 +107,7 @@ func NewLink(cfg Config, a Applier) *Link {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Link{cfg: cfg, applier: a, log: cfg.Logger.With("component", "repl"), ctx: ctx, cancel: cancel}
+	l.timeout.Store(int64(cfg.Timeout))
 	l.state = State{Status: "connect", SyncTotal: -1}
 	return l
 }
@@ -166,7 +173,15 @@ func (l *Link) run() {
 
 // session is one connection: handshake, sync, stream until an error.
 func (l *Link) session() error {
-	addr := net.JoinHostPort(l.cfg.Host, l.cfg.Port)
+	cfg := l.cfg
+	if cfg.Refresh != nil {
+		cfg.Refresh(&cfg)
+		if cfg.Timeout <= 0 {
+			cfg.Timeout = l.cfg.Timeout
+		}
+	}
+	l.timeout.Store(int64(cfg.Timeout))
+	addr := net.JoinHostPort(cfg.Host, cfg.Port)
 	l.setState(func(s *State) { s.Status = "connecting" })
 	nc, err := l.cfg.Dial(l.ctx, addr)
 	if err != nil {
@@ -186,7 +201,7 @@ func (l *Link) session() error {
 	}
 	br := bufio.NewReaderSize(nc, 64<<10)
 	call := func(args ...string) (string, error) {
-		nc.SetDeadline(time.Now().Add(l.cfg.Timeout))
+		nc.SetDeadline(time.Now().Add(cfg.Timeout))
 		if _, err := nc.Write(EncodeCommand(args...)); err != nil {
 			return "", err
 		}
@@ -198,10 +213,10 @@ func (l *Link) session() error {
 	} else if r != "+PONG" && !isAuthError(r) {
 		return fmt.Errorf("repl: master answered PING with %q", r)
 	}
-	if l.cfg.MasterAuth != "" {
-		args := []string{"AUTH", l.cfg.MasterAuth}
-		if l.cfg.MasterUser != "" {
-			args = []string{"AUTH", l.cfg.MasterUser, l.cfg.MasterAuth}
+	if cfg.MasterAuth != "" {
+		args := []string{"AUTH", cfg.MasterAuth}
+		if cfg.MasterUser != "" {
+			args = []string{"AUTH", cfg.MasterUser, cfg.MasterAuth}
 		}
 		if r, err := call(args...); err != nil {
 			return err
@@ -209,15 +224,15 @@ func (l *Link) session() error {
 			return fmt.Errorf("repl: AUTH with the master failed: %s", r)
 		}
 	}
-	if l.cfg.ListeningPort > 0 {
-		if r, err := call("REPLCONF", "listening-port", strconv.Itoa(l.cfg.ListeningPort)); err != nil {
+	if cfg.ListeningPort > 0 {
+		if r, err := call("REPLCONF", "listening-port", strconv.Itoa(cfg.ListeningPort)); err != nil {
 			return err
 		} else if r != "+OK" {
 			l.log.Warn("master refused REPLCONF listening-port", "reply", r)
 		}
 	}
-	if l.cfg.AnnounceIP != "" {
-		if _, err := call("REPLCONF", "ip-address", l.cfg.AnnounceIP); err != nil {
+	if cfg.AnnounceIP != "" {
+		if _, err := call("REPLCONF", "ip-address", cfg.AnnounceIP); err != nil {
 			return err
 		}
 	}
@@ -248,7 +263,7 @@ func (l *Link) session() error {
 			return err
 		}
 		l.setState(func(s *State) { s.SyncTotal = size })
-		counted := &countingReader{r: rdr, conn: nc, timeout: l.cfg.Timeout, l: l}
+		counted := &countingReader{r: rdr, conn: nc, timeout: cfg.Timeout, l: l}
 		if err := l.applier.FullSync(reply.ReplID, reply.Offset, counted); err != nil {
 			return fmt.Errorf("repl: full sync: %w", err)
 		}
@@ -313,7 +328,7 @@ func (l *Link) stream(nc net.Conn, br *bufio.Reader) error {
 			copy(nb, buf)
 			buf = nb
 		}
-		nc.SetReadDeadline(time.Now().Add(l.cfg.Timeout))
+		nc.SetReadDeadline(time.Now().Add(time.Duration(l.timeout.Load())))
 		n, rerr := br.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		b, err := splitStream(buf)
@@ -386,7 +401,7 @@ func splitStream(b []byte) (batch, error) {
 func (l *Link) sendAck(nc net.Conn) {
 	l.ackMu.Lock()
 	defer l.ackMu.Unlock()
-	nc.SetWriteDeadline(time.Now().Add(l.cfg.Timeout))
+	nc.SetWriteDeadline(time.Now().Add(time.Duration(l.timeout.Load())))
 	nc.Write(EncodeCommand("REPLCONF", "ACK", strconv.FormatInt(l.off.Load(), 10)))
 }
 

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -468,4 +469,378 @@ func TestPSync_DisklessWaitsForFirstAck(t *testing.T) {
 	if !bytes.HasPrefix(stream, []byte("*2\r\n$6\r\nSELECT\r\n")) {
 		t.Fatalf("the stream does not start with SELECT: %q", stream)
 	}
+}
+
+// replConn plays a replica (or a client) by hand, command by command.
+type replConn struct {
+	t  *testing.T
+	nc net.Conn
+	br *bufio.Reader
+}
+
+func dialRepl(t *testing.T, addr string) *replConn {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &replConn{t: t, nc: nc, br: bufio.NewReaderSize(nc, 64<<10)}
+}
+
+func (c *replConn) send(args ...string) {
+	c.t.Helper()
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&sb, "$%d\r\n%s\r\n", len(a), a)
+	}
+	if _, err := c.nc.Write([]byte(sb.String())); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *replConn) line() string {
+	c.t.Helper()
+	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	l, err := c.br.ReadString('\n')
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return strings.TrimRight(l, "\r\n")
+}
+
+// psync sends PSYNC replid offset and returns the master's answer line.
+func (c *replConn) psync(replid string, offset int64) string {
+	c.t.Helper()
+	c.send("REPLCONF", "capa", "eof", "capa", "psync2")
+	if l := c.line(); l != "+OK" {
+		c.t.Fatalf("REPLCONF capa: %s", l)
+	}
+	c.send("PSYNC", replid, strconv.FormatInt(offset, 10))
+	return c.line()
+}
+
+// TestMaster_BacklogRetention: the log on disk is the backlog. Whole
+// segments (64 MB) are removed at a checkpoint once they end before both
+// the checkpointed offset and master_repl_offset - repl-backlog-size; a
+// PSYNC can continue from any offset still in the log
+// (repl_backlog_first_byte_offset … master_repl_offset+1) and from no
+// other.
+func TestMaster_BacklogRetention(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 80 MB")
+	}
+	ctx := context.Background()
+	m := servertest.Start(t, servertest.Config("repl-backlog-size 200mb", "repl-ping-replica-period 3600"))
+	big := strings.Repeat("x", 1<<20)
+	write := func(prefix string, mb int) {
+		t.Helper()
+		for i := 0; i < mb; i += 8 {
+			if _, err := m.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for j := i; j < min(mb, i+8); j++ {
+					p.Set(ctx, fmt.Sprintf("%s:%d", prefix, j), big, 0)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Keep the data set small: a full resync below sends it.
+		if err := m.Client.FlushAll(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	infoInt := func(k string) int64 {
+		t.Helper()
+		v, err := strconv.ParseInt(replInfo(t, m)[k], 10, 64)
+		if err != nil {
+			t.Fatalf("INFO %s: %v", k, err)
+		}
+		return v
+	}
+	// 72 MB: past the first segment, checkpoints every 8 MB; with a 200 MB
+	// backlog nothing may go.
+	write("a", 72)
+	pollFor(t, 10*time.Second, func() error {
+		if n := infoInt("master_repl_offset"); n < 72<<20 {
+			return fmt.Errorf("offset %d", n)
+		}
+		return nil
+	})
+	ckpt := func() {
+		// A checkpoint runs every 8 MB of log or 5 s: write past 8 MB.
+		write("c", 9)
+	}
+	ckpt()
+	if first := infoInt("repl_backlog_first_byte_offset"); first != 1 {
+		t.Fatalf("with a 200 MB backlog the log starts at %d", first)
+	}
+	if err := m.Client.ConfigSet(ctx, "repl-backlog-size", "1mb").Err(); err != nil {
+		t.Fatal(err)
+	}
+	var first int64
+	pollFor(t, 20*time.Second, func() error {
+		if first = infoInt("repl_backlog_first_byte_offset"); first == 1 {
+			ckpt()
+			return errors.New("the first segment is still there")
+		}
+		return nil
+	})
+	end := infoInt("master_repl_offset")
+	if first-1 < 64<<20 || end-(first-1) < 1<<20 {
+		t.Fatalf("log kept from %d to %d: want it to start at a segment boundary (>= 64 MB) with >= 1 MB kept", first-1, end)
+	}
+	replid := replInfo(t, m)["master_replid"]
+	if l := dialRepl(t, m.Addr).psync(replid, first-1); !strings.HasPrefix(l, "+FULLRESYNC ") {
+		t.Fatalf("PSYNC one byte before the log: %s", l)
+	}
+	// With a replica connected the master PINGs once (then not for an
+	// hour): wait for it, so the end offset stays put.
+	pollFor(t, 10*time.Second, func() error {
+		if n := infoInt("master_repl_offset"); n != end+14 {
+			return fmt.Errorf("offset %d, want %d", n, end+14)
+		}
+		return nil
+	})
+	end += 14
+	if l := dialRepl(t, m.Addr).psync(replid, first); l != "+CONTINUE "+replid {
+		t.Fatalf("PSYNC at the log's first byte %d: %s", first, l)
+	}
+	if l := dialRepl(t, m.Addr).psync(replid, end+1); l != "+CONTINUE "+replid {
+		t.Fatalf("PSYNC at the log's end %d: %s", end+1, l)
+	}
+	if l := dialRepl(t, m.Addr).psync(replid, end+2); !strings.HasPrefix(l, "+FULLRESYNC ") {
+		t.Fatalf("PSYNC past the log's end: %s", l)
+	}
+	t.Logf("log kept %d bytes (offsets %d…%d) after %d written, repl-backlog-size 1mb", end-(first-1), first-1, end, end)
+}
+
+// TestReplica_MasterAuth: masterauth and masteruser are sent to the
+// master, and a change by CONFIG SET applies at the next connection.
+func TestReplica_MasterAuth(t *testing.T) {
+	ctx := context.Background()
+	m := servertest.Start(t, servertest.Config("requirepass secret"))
+	mc := redis.NewClient(&redis.Options{Addr: m.Addr, Protocol: 2, DisableIdentity: true, Password: "secret"})
+	m.Client.Close()
+	m.Client = mc // closed with the node
+	mc.Set(ctx, "k", "v", 0)
+	conns := func() int64 {
+		s := mc.Info(ctx, "stats").Val()
+		n, _ := strconv.ParseInt(infoFields(t, s)["total_connections_received"], 10, 64)
+		return n
+	}
+	r := servertest.Start(t, servertest.Config("masterauth wrong"))
+	host, port := hostPort(m.Addr)
+	if _, err := r.Do("REPLICAOF", host, port); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(what string) {
+		t.Helper()
+		// Two attempts seen by the master, and no sync.
+		base := conns()
+		pollFor(t, 10*time.Second, func() error {
+			if n := conns(); n < base+2 {
+				return fmt.Errorf("%s: %d connection attempts", what, n-base)
+			}
+			return nil
+		})
+		if ri := replInfo(t, r); ri["master_link_status"] != "down" {
+			t.Fatalf("%s: link %s", what, ri["master_link_status"])
+		}
+		if s := mc.Info(ctx, "stats").Val(); !strings.Contains(s, "sync_full:0\r\n") {
+			t.Fatalf("%s: the master served a sync", what)
+		}
+	}
+	refused("wrong masterauth")
+	r.Client.ConfigSet(ctx, "masterauth", "secret")
+	r.Client.ConfigSet(ctx, "masteruser", "nobody")
+	refused("masteruser nobody")
+	r.Client.ConfigSet(ctx, "masteruser", "default")
+	waitInSync(t, m, r)
+	if v := r.Client.Get(ctx, "k").Val(); v != "v" {
+		t.Fatalf("replica GET = %q", v)
+	}
+}
+
+// TestReplica_AnnounceIPAndPort: the master lists the replica with
+// replica-announce-ip and replica-announce-port.
+func TestReplica_AnnounceIPAndPort(t *testing.T) {
+	ctx := context.Background()
+	m := servertest.Start(t)
+	r := servertest.Start(t, servertest.Config("replica-announce-ip 10.1.2.3", "replica-announce-port 7777", "replica-priority 7"))
+	replicate(t, r, m)
+	if s := replInfo(t, m)["slave0"]; !strings.HasPrefix(s, "ip=10.1.2.3,port=7777,state=online,") {
+		t.Fatalf("master slave0 = %q", s)
+	}
+	role := fmt.Sprint(m.Client.Do(ctx, "ROLE").Val())
+	if !strings.Contains(role, "[10.1.2.3 7777 ") {
+		t.Fatalf("master ROLE = %s", role)
+	}
+	// replica-priority is what the replica reports (Sentinel reads it).
+	if p := replInfo(t, r)["slave_priority"]; p != "7" {
+		t.Fatalf("slave_priority = %s", p)
+	}
+	r.Client.ConfigSet(ctx, "replica-priority", "0")
+	if p := replInfo(t, r)["slave_priority"]; p != "0" {
+		t.Fatalf("slave_priority after CONFIG SET = %s", p)
+	}
+}
+
+// fakeMaster answers a replica's handshake with a full resync of an empty
+// RDB and then sends nothing. It reports the time of every connection.
+func fakeMaster(t *testing.T) (string, chan time.Time) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted := make(chan time.Time, 16)
+	emptyRDB := "REDIS0011\xff\x00\x00\x00\x00\x00\x00\x00\x00"
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- time.Now()
+			go func() {
+				defer nc.Close()
+				br := bufio.NewReader(nc)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "*")))
+					var args []string
+					for range n {
+						br.ReadString('\n') // $len
+						a, err := br.ReadString('\n')
+						if err != nil {
+							return
+						}
+						args = append(args, strings.TrimRight(a, "\r\n"))
+					}
+					if len(args) == 0 {
+						continue
+					}
+					switch strings.ToUpper(args[0]) {
+					case "PING":
+						nc.Write([]byte("+PONG\r\n"))
+					case "PSYNC":
+						fmt.Fprintf(nc, "+FULLRESYNC %s 0\r\n$%d\r\n%s", strings.Repeat("a", 40), len(emptyRDB), emptyRDB)
+					case "REPLCONF":
+						if len(args) > 1 && strings.EqualFold(args[1], "ack") {
+							continue // no answer to ACKs
+						}
+						nc.Write([]byte("+OK\r\n"))
+					default:
+						nc.Write([]byte("+OK\r\n"))
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), accepted
+}
+
+// TestReplica_ReplTimeout: a master that falls silent is dropped after
+// repl-timeout seconds, and the replica connects again.
+func TestReplica_ReplTimeout(t *testing.T) {
+	addr, accepted := fakeMaster(t)
+	r := servertest.Start(t, servertest.Config("repl-timeout 1"))
+	host, port := hostPort(addr)
+	if _, err := r.Do("REPLICAOF", host, port); err != nil {
+		t.Fatal(err)
+	}
+	first := <-accepted
+	pollFor(t, 5*time.Second, func() error {
+		if s := replInfo(t, r)["master_link_status"]; s != "up" {
+			return fmt.Errorf("link %s", s)
+		}
+		return nil
+	})
+	select {
+	case second := <-accepted:
+		// 1 s of silence, then the retry interval (1 s).
+		if d := second.Sub(first); d < 900*time.Millisecond || d > 8*time.Second {
+			t.Fatalf("reconnected %v after the first connection, want ~2 s", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the replica kept a silent master for 10 s with repl-timeout 1")
+	}
+}
+
+// TestMaster_ReplTimeout: a replica that stops acknowledging is dropped
+// after repl-timeout seconds, even while the master PINGs it.
+func TestMaster_ReplTimeout(t *testing.T) {
+	m := servertest.Start(t, servertest.Config("repl-timeout 1", "repl-ping-replica-period 1"))
+	c := dialRepl(t, m.Addr)
+	full := c.psync("?", -1)
+	if !strings.HasPrefix(full, "+FULLRESYNC ") {
+		t.Fatalf("PSYNC: %s", full)
+	}
+	hdr := c.line()
+	mark := []byte(strings.TrimPrefix(hdr, "$EOF:"))
+	var got []byte
+	for !bytes.HasSuffix(got, mark) {
+		b, err := c.br.ReadByte()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, b)
+	}
+	c.send("REPLCONF", "ACK", strings.Fields(full)[2])
+	start := time.Now()
+	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err := io.Copy(io.Discard, c.br) // PINGs, then the close
+	if d := time.Since(start); err != nil || d < 900*time.Millisecond || d > 8*time.Second {
+		t.Fatalf("the master closed the silent replica's link after %v (%v), want ~1 s", d, err)
+	}
+	pollFor(t, 5*time.Second, func() error {
+		if n := replInfo(t, m)["connected_slaves"]; n != "0" {
+			return fmt.Errorf("connected_slaves %s", n)
+		}
+		return nil
+	})
+}
+
+// TestMaster_PingReplicaPeriod: an idle master with replicas logs a PING
+// every repl-ping-replica-period seconds (14 bytes each), which the
+// replicas apply like any stream command.
+func TestMaster_PingReplicaPeriod(t *testing.T) {
+	ctx := context.Background()
+	m := servertest.Start(t, servertest.Config("repl-ping-replica-period 1"))
+	r := servertest.Start(t)
+	replicate(t, r, m)
+	off := func() int64 {
+		n, _ := strconv.ParseInt(replInfo(t, m)["master_repl_offset"], 10, 64)
+		return n
+	}
+	base := off()
+	start := time.Now()
+	pollFor(t, 10*time.Second, func() error {
+		if d := off() - base; d < 2*14 {
+			return fmt.Errorf("offset moved by %d", d)
+		}
+		return nil
+	})
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Fatalf("two PINGs within %v with repl-ping-replica-period 1", d)
+	}
+	if d := off() - base; d%14 != 0 {
+		t.Fatalf("offset moved by %d: not whole PINGs", d)
+	}
+	waitInSync(t, m, r)
+	// A long period: the offset stays put (an observation window, not a wait).
+	m.Client.ConfigSet(ctx, "repl-ping-replica-period", "3600")
+	pollFor(t, 5*time.Second, func() error {
+		base = off()
+		time.Sleep(1500 * time.Millisecond)
+		if d := off() - base; d != 0 {
+			return fmt.Errorf("offset moved by %d in 1.5 s with repl-ping-replica-period 3600", d)
+		}
+		return nil
+	})
 }

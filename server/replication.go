@@ -174,25 +174,33 @@ func (s *Server) startReplicaOf(host, port string) {
 		old.Stop()
 	}
 	s.dropReplicas()
-	listen := int(s.cfg.Int("replica-announce-port"))
-	if listen == 0 {
-		if a, ok := s.Addr().(*net.TCPAddr); ok && s.Addr() != nil {
-			listen = a.Port
-		} else {
-			listen = int(s.cfg.Int("port"))
-		}
-	}
 	link := repl.NewLink(repl.Config{
 		Host: host, Port: port,
-		MasterUser: s.cfg.String("masteruser"), MasterAuth: s.cfg.String("masterauth"),
-		ListeningPort: listen, AnnounceIP: s.cfg.String("replica-announce-ip"),
-		Timeout: time.Duration(s.cfg.Int("repl-timeout")) * time.Second,
-		Logger:  s.log,
+		Logger: s.log,
+		// Read again before every connection: CONFIG SET of these applies
+		// from the next one on.
+		Refresh: s.linkSettings,
 	}, &applier{s: s})
 	r.mu.Lock()
 	r.link = link
 	r.mu.Unlock()
 	link.Start()
+}
+
+// linkSettings fills in the link's settings from the configuration:
+// masteruser/masterauth, replica-announce-ip/-port and repl-timeout.
+func (s *Server) linkSettings(c *repl.Config) {
+	c.MasterUser, c.MasterAuth = s.cfg.String("masteruser"), s.cfg.String("masterauth")
+	c.AnnounceIP = s.cfg.String("replica-announce-ip")
+	c.ListeningPort = int(s.cfg.Int("replica-announce-port"))
+	if c.ListeningPort == 0 {
+		if a, ok := s.Addr().(*net.TCPAddr); ok {
+			c.ListeningPort = a.Port
+		} else {
+			c.ListeningPort = int(s.cfg.Int("port"))
+		}
+	}
+	c.Timeout = time.Duration(s.cfg.Int("repl-timeout")) * time.Second
 }
 
 // promote makes a replica a master (REPLICAOF NO ONE): the old id becomes
