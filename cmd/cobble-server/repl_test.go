@@ -11,10 +11,12 @@ package main
 // resync through replid2), then the roles swapped back; a chained
 // replica; a master killed in the middle of a full sync (the replica keeps
 // serving the whole old data set, never a half-loaded one); a replica
-// killed in the middle of a full sync; the stream cut inside a command; a
-// master whose data directory was wiped (new replid: full resync); real
-// Redis on either side of the link, including its compact encodings,
-// MULTI/EXEC and a partial resync after it restarts.
+// killed in the middle of a full sync; the link cut half-way through the
+// RDB; the stream cut inside a command; a master whose data directory was
+// wiped (new replid: full resync); WAIT with a replica killed; real Redis
+// on either side of the link, including its compact encodings, MULTI/EXEC,
+// PEXPIREAT, PINGs, REPLCONF GETACK, an ACL user for masteruser and a
+// partial resync after it restarts.
 
 import (
 	"context"
@@ -694,6 +696,42 @@ func TestRepl_TwoReplicasSameData(t *testing.T) {
 	if full := m.infoInt("stats", "sync_full"); full != 2 {
 		t.Fatalf("sync_full = %d, want 2", full)
 	}
+	// WAIT counts the replicas that acknowledged this client's writes.
+	ctx := context.Background()
+	m.c.Set(ctx, "waited", "1", 0)
+	if n, err := m.c.Wait(ctx, 2, 10*time.Second).Result(); err != nil || n != 2 {
+		t.Fatalf("WAIT 2 10000 = %d, %v; want 2", n, err)
+	}
+	r2.kill9()
+	m.c.Set(ctx, "waited", "2", 0)
+	start = time.Now()
+	if n, err := m.c.Wait(ctx, 2, 500*time.Millisecond).Result(); err != nil || n != 1 || time.Since(start) < 500*time.Millisecond {
+		t.Fatalf("WAIT 2 500 with one replica killed = %d, %v after %v; want 1 after 500ms", n, err, time.Since(start))
+	}
+	if n, err := m.c.Wait(ctx, 1, 10*time.Second).Result(); err != nil || n != 1 {
+		t.Fatalf("WAIT 1 10000 = %d, %v; want 1", n, err)
+	}
+}
+
+// TestRepl_LinkCutDuringFullSync cuts the link half-way through the RDB
+// (the master stays up): the replica drops what it received, keeps its old
+// data set and ends with the master's after a second full resync.
+func TestRepl_LinkCutDuringFullSync(t *testing.T) {
+	m := startCobble(t)
+	bulk(t, m, "new", 20000, 200)
+	px := newProxy(t, m.addr())
+	r := startCobble(t)
+	bulk(t, r, "old", 1000, 10)
+	px.cutAt.Store(1 << 20) // inside the ~4.5 MB RDB
+	r.do("REPLICAOF", "127.0.0.1", px.port())
+	waitSynced(t, 30*time.Second, m, r)
+	if full := m.infoInt("stats", "sync_full"); full != 2 {
+		t.Fatalf("sync_full = %d, want 2 (the cut one and the next)", full)
+	}
+	if n := r.c.Exists(context.Background(), "old:1").Val(); n != 0 {
+		t.Fatal("the replica kept a key of its old data set")
+	}
+	sameData(t, m, r)
 }
 
 // TestRepl_RestartedReplicaResyncsPartially stops a replica with SIGKILL
@@ -969,6 +1007,14 @@ func TestInterop_RedisReplicaOfCobble(t *testing.T) {
 	if got := m.infoInt("stats", "sync_partial_ok"); got != partial+1 {
 		t.Fatalf("sync_partial_ok %d → %d after the Redis replica restarted\n%s", partial, got, r.logText())
 	}
+	if !strings.Contains(r.logText(), "Successful partial resynchronization with master") {
+		t.Fatalf("the Redis replica did not log a partial resync\n%s", tail(r.logText(), 30))
+	}
+	// WAIT: cobble's REPLCONF GETACK is answered by the Redis replica.
+	m.c.Set(context.Background(), "waited", "1", 0)
+	if n, err := m.c.Wait(context.Background(), 1, 10*time.Second).Result(); err != nil || n != 1 {
+		t.Fatalf("WAIT 1 with a Redis replica = %d, %v", n, err)
+	}
 	if got := m.infoInt("stats", "sync_full"); got != full {
 		t.Fatalf("sync_full %d → %d", full, got)
 	}
@@ -979,7 +1025,7 @@ func TestInterop_RedisReplicaOfCobble(t *testing.T) {
 // master: its RDB with compact encodings (listpacks, intsets, quicklists)
 // in several dbs, then a stream with MULTI/EXEC and expiries.
 func TestInterop_CobbleReplicaOfRedis(t *testing.T) {
-	m := startRedis(t)
+	m := startRedis(t, "repl-ping-replica-period 1")
 	compactLoad(t, m)
 	load(t, m.c, writes(10_000), 14)
 	r := startCobble(t, "replicaof 127.0.0.1 "+strconv.Itoa(m.port))
@@ -987,8 +1033,32 @@ func TestInterop_CobbleReplicaOfRedis(t *testing.T) {
 	sameData(t, m, r)
 	load(t, m.c, writes(10_000), 15)
 	compactLoad(t, m)
+	// Redis propagates EXPIRE and EXPIREAT as PEXPIREAT, SET … EX as SET
+	// … PXAT.
+	ctx := context.Background()
+	m.do("SELECT", 9)
+	m.do("SET", "ex:1", "v", "EX", 5000)
+	m.do("SET", "ex:2", "v")
+	m.do("EXPIRE", "ex:2", 6000)
+	m.do("SET", "ex:3", "v")
+	m.do("EXPIREAT", "ex:3", time.Now().Add(7000*time.Second).Unix())
+	m.do("SELECT", 0)
 	waitSynced(t, 30*time.Second, m, r)
 	sameData(t, m, r)
+	// An idle Redis master PINGs every repl-ping-replica-period: the
+	// replica's offset follows.
+	idle := m.infoInt("replication", "master_repl_offset")
+	waitNodes(t, 10*time.Second, func() error {
+		if off := m.infoInt("replication", "master_repl_offset"); off <= idle {
+			return fmt.Errorf("the master has sent no PING (offset %d)", off)
+		}
+		return synced(m, r)
+	}, m, r)
+	// WAIT makes Redis send REPLCONF GETACK; the cobble replica answers.
+	m.c.Set(ctx, "waited", "1", 0)
+	if n, err := m.c.Wait(ctx, 1, 10*time.Second).Result(); err != nil || n != 1 {
+		t.Fatalf("WAIT 1 on the Redis master = %d, %v", n, err)
+	}
 	// And a partial resync when the cobble replica restarts.
 	partial := m.infoInt("stats", "sync_partial_ok")
 	r.term()
@@ -1121,4 +1191,16 @@ func consistentReader(t *testing.T, n *node, sets map[string]int64) (map[string]
 	}
 	t.Cleanup(stop)
 	return seen, stop
+}
+
+// TestInterop_CobbleReplicaOfRedisACLUser: masteruser/masterauth against a
+// real Redis master whose default user may not PSYNC: the cobble replica
+// syncs as the replication user.
+func TestInterop_CobbleReplicaOfRedisACLUser(t *testing.T) {
+	m := startRedis(t, "user default on nopass ~* &* +@all -psync -sync",
+		"user repl on >replpass +psync +replconf +ping")
+	selectAndSet(t, m, 0, "k", "v")
+	r := startCobble(t, "masteruser repl", "masterauth replpass", "replicaof 127.0.0.1 "+strconv.Itoa(m.port))
+	waitSynced(t, 30*time.Second, m, r)
+	sameData(t, m, r)
 }
