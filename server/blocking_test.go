@@ -163,8 +163,10 @@ func TestBlocking_ClientGoneLosesNothing(t *testing.T) {
 		t.Fatalf("element lost to a vanished client: %v", v)
 	}
 	// CLIENT KILL of a blocked client: the same.
-	victim := n.NewClient()
-	go victim.BLPop(ctx, 0, "killed")
+	// A raw connection: go-redis would retry the BLPOP on a new connection
+	// after the kill and block again.
+	victim, _ := rawConn(t, n.Addr)
+	victim.Write([]byte("BLPOP killed 0\r\n"))
 	waitBlocked(t, n.Client, 1)
 	var id int64
 	for _, line := range splitLines(n.Client.ClientList(ctx).Val()) {
