@@ -13,6 +13,10 @@
 # that call in `catch` (this script does that on a private copy, and the
 # same for the MEMORY USAGE call of the memory_usage helper).
 #
+# The suite tags the whole of unit/pubsubshard external:skip, though its
+# first server block needs nothing but one server; the private copy drops
+# the tag from that block (the replication block stays excluded).
+#
 # Tags excluded, as the suite itself defines them: needs:debug (DEBUG
 # internals), needs:repl (replication), needs:config-maxmemory, needs:save,
 # external:skip (the suite marks these as impossible externally).
@@ -36,8 +40,8 @@ shift
 units=("$@")
 if [ ${#units[@]} -eq 0 ]; then
   units=(unit/keyspace unit/expire unit/type/string unit/type/incr unit/type/hash
-         unit/type/list unit/type/set unit/type/zset unit/sort unit/multi unit/pubsub
-         unit/info-command unit/protocol)
+         unit/type/list unit/type/list-2 unit/type/list-3 unit/type/set unit/type/zset
+         unit/sort unit/multi unit/pubsub unit/pubsubshard unit/info-command unit/protocol)
 fi
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -56,6 +60,8 @@ cleanup() {
 trap cleanup EXIT
 cp -r "$src/tests" "$work/tests"
 sed -i 's/^    r function flush$/    catch {r function flush}/' "$work/tests/support/server.tcl"
+sed -i '1s/^start_server {tags {"pubsubshard external:skip"}} {$/start_server {tags {"pubsubshard"}} {/' \
+  "$work/tests/unit/pubsubshard.tcl"
 # The suite's memory_usage helper already answers 1 where MEMORY USAGE is
 # unreliable (allocators other than jemalloc); cobble has no MEMORY USAGE,
 # and the helper runs outside any test, so an error would stop the unit.
