@@ -72,16 +72,20 @@ func TestBenchRepl_FullSync(t *testing.T) {
 		if size != int64(keys) {
 			t.Fatalf("%s: replica has %d keys, want %d", kind, size, keys)
 		}
-		t.Logf("%s: %d keys (filled in %v): full resync %v (%.0f keys/s)", kind, keys, d.Round(time.Millisecond),
-			total.Round(time.Millisecond), float64(keys)/total.Seconds())
+		t.Logf("%s: %d keys (filled in %v): full resync %v (%.0f keys/s); load average %s", kind, keys, d.Round(time.Millisecond),
+			total.Round(time.Millisecond), float64(keys)/total.Seconds(), loadAvg())
 		m.kill9()
 		r.kill9()
 	}
 }
 
 // TestBenchRepl_Lag samples master_repl_offset minus the replica's offset
-// every 50 ms while redis-benchmark -t set -n 200000 -P 16 writes to the
-// master, and how long the replica takes to catch up afterwards.
+// every 50 ms while redis-benchmark -c 50 -P 16 -t set writes to the
+// master (REPL_BENCH_REQUESTS requests, default 1M), and how long the
+// replica takes to catch up afterwards. It also reports how far back a
+// partial resync could reach on the master (repl_backlog_histlen) at the
+// end of the load, with the default repl-backlog-size, and how a replica
+// stopped during a second such load resyncs when it restarts.
 func TestBenchRepl_Lag(t *testing.T) {
 	needBench(t)
 	bench, err := exec.LookPath("redis-benchmark")
@@ -98,7 +102,11 @@ func TestBenchRepl_Lag(t *testing.T) {
 			r = startCobble(t, "replicaof 127.0.0.1 "+strconv.Itoa(m.port))
 		}
 		waitSynced(t, 30*time.Second, m, r)
-		cmd := exec.Command(bench, "-p", strconv.Itoa(m.port), "-t", "set", "-n", "200000", "-P", "16", "-r", "1000000", "-q")
+		requests := "1000000"
+		if v := os.Getenv("REPL_BENCH_REQUESTS"); v != "" {
+			requests = v
+		}
+		cmd := exec.Command(bench, "-p", strconv.Itoa(m.port), "-c", "50", "-t", "set", "-n", requests, "-P", "16", "-r", "1000000", "-q")
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
 		begin := time.Now()
@@ -108,6 +116,7 @@ func TestBenchRepl_Lag(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		var lags []int64
+		var maxAt time.Duration // when the largest lag was seen
 		tick := time.NewTicker(50 * time.Millisecond)
 	sample:
 		for {
@@ -125,6 +134,9 @@ func TestBenchRepl_Lag(t *testing.T) {
 				}
 				a, _ := strconv.ParseInt(mo["master_repl_offset"], 10, 64)
 				b, _ := strconv.ParseInt(ro["slave_repl_offset"], 10, 64)
+				if len(lags) == 0 || a-b > slices.Max(lags) {
+					maxAt = time.Since(begin)
+				}
 				lags = append(lags, max(0, a-b))
 			}
 		}
@@ -148,12 +160,56 @@ func TestBenchRepl_Lag(t *testing.T) {
 		if len(lags) > 0 {
 			mean = sum / int64(len(lags))
 		}
-		t.Logf("%s: %s; load %v, %d samples: lag bytes mean %d p50 %d p99 %d max %d; caught up %v after the load",
+		mi := m.mustInfo("replication")
+		t.Logf("%s: %s; load %v, %d samples: lag bytes mean %d p50 %d p99 %d max %d (at %v); caught up %v after the load; "+
+			"backlog: repl_backlog_histlen %s of master_repl_offset %s (first byte %s); load average %s",
 			kind, strings.TrimSpace(lastLine(out.String())), loadTime.Round(time.Millisecond), len(lags),
-			mean, pct(0.5), pct(0.99), pct(1), catchUp.Round(time.Millisecond))
+			mean, pct(0.5), pct(0.99), pct(1), maxAt.Round(time.Millisecond), catchUp.Round(time.Millisecond),
+			mi["repl_backlog_histlen"], mi["master_repl_offset"], mi["repl_backlog_first_byte_offset"], loadAvg())
+
+		// Catch-up: the replica stops, the same load runs again, the
+		// replica restarts: a partial resync of the whole load when it is
+		// still in the master's log (cobble), a full one when it is not
+		// (Redis's 1 MB in-memory backlog).
+		behindFrom := m.infoInt("replication", "master_repl_offset")
+		if kind == "redis" {
+			r.c.Do(context.Background(), "SHUTDOWN", "SAVE")
+			r.p.cmd.Wait()
+		} else {
+			r.term()
+		}
+		again := exec.Command(bench, "-p", strconv.Itoa(m.port), "-c", "50", "-t", "set", "-n", requests, "-P", "16", "-r", "1000000", "-q")
+		if b, err := again.CombinedOutput(); err != nil {
+			t.Fatalf("redis-benchmark: %v\n%s", err, b)
+		}
+		behind := m.infoInt("replication", "master_repl_offset") - behindFrom
+		full0, partial0 := m.infoInt("stats", "sync_full"), m.infoInt("stats", "sync_partial_ok")
+		restart := time.Now()
+		r.start()
+		waitSynced(t, 10*time.Minute, m, r)
+		how := "full"
+		if m.infoInt("stats", "sync_partial_ok") > partial0 && m.infoInt("stats", "sync_full") == full0 {
+			how = "partial"
+		}
+		took := time.Since(restart)
+		t.Logf("%s: replica restarted %d bytes behind: %s resync, in sync %v after its start (%.1f MB/s); load average %s",
+			kind, behind, how, took.Round(time.Millisecond), float64(behind)/took.Seconds()/1e6, loadAvg())
 		m.kill9()
 		r.kill9()
 	}
+}
+
+// loadAvg is the machine's load averages (1, 5, 15 min), for the record.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func lastLine(s string) string {

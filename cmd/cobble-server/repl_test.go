@@ -1204,3 +1204,32 @@ func TestInterop_CobbleReplicaOfRedisACLUser(t *testing.T) {
 	waitSynced(t, 30*time.Second, m, r)
 	sameData(t, m, r)
 }
+
+// TestRepl_RestartedMasterContinues: the master's log is its backlog and
+// its replid is persisted, so a replica continues partially after the
+// master restarts, whether it was stopped cleanly or killed.
+func TestRepl_RestartedMasterContinues(t *testing.T) {
+	m := startCobble(t)
+	r := startCobble(t, "replicaof 127.0.0.1 "+strconv.Itoa(m.port))
+	loadWith(t, m.c, writes(5_000), 16, true)
+	waitSynced(t, 30*time.Second, m, r)
+	for _, stop := range []struct {
+		name string
+		f    func()
+	}{{"SIGTERM", m.term}, {"SIGKILL", m.kill9}} {
+		id := m.mustInfo("replication")["master_replid"]
+		stop.f()
+		m.start()
+		selectAndSet(t, m, 4, "after-"+stop.name, "1")
+		loadWith(t, m.c, writes(2_000), 17, true)
+		waitSynced(t, 30*time.Second, m, r)
+		// The counters start at 0 with the process.
+		if full, partial := m.infoInt("stats", "sync_full"), m.infoInt("stats", "sync_partial_ok"); full != 0 || partial != 1 {
+			t.Fatalf("%s: after the master restarted sync_full=%d sync_partial_ok=%d, want 0 and 1\n%s", stop.name, full, partial, r.logText())
+		}
+		if got := m.mustInfo("replication")["master_replid"]; got != id {
+			t.Fatalf("%s: the master's replid changed across a restart", stop.name)
+		}
+		sameData(t, m, r)
+	}
+}
