@@ -13,18 +13,25 @@ import (
 //
 // It writes each logical db into a physical db id nobody maps to (the same
 // table SWAPDB uses), committing in bounded batches; Commit points the
-// logical dbs at the loaded ids and range-deletes the old ones in one
-// batch. A crash before Commit leaves unmapped ids behind, which Open
-// deletes.
+// logical dbs at the loaded ids, writes their key counts and range-deletes
+// the old ones in one batch. A crash before Commit leaves unmapped ids
+// behind, which Open deletes.
 //
-// Only the executor may use a Loader (it writes), and nothing else may
-// write while it runs.
+// Keys go in through the Add methods (bulk.go: blind writes into large
+// batches, no reads; the fast path for RDB files) or through Txn (the
+// ordinary typed writes); one load uses one or the other.
+//
+// One goroutine uses a Loader, and nothing else may write to the keyspace
+// the load replaces while it runs.
 type Loader struct {
 	db      *DB
 	staged  []int // logical → physical id being loaded
 	txn     *Txn
 	pending int
 	keys    int64
+	usedTxn bool       // Txn was used
+	bulk    bool       // an Add method was used
+	bk      *bulkState // the Add methods' batch, counts and filters
 }
 
 // loaderBatchKeys bounds one load batch.
@@ -65,6 +72,10 @@ func (db *DB) NewLoader() (*Loader, error) {
 // ordinary typed writes (SetString, HSet, ListPush, SAdd, ZAdd,
 // SetExpireAt) build the new data set. Keys are never expired by it.
 func (l *Loader) Txn() (*Txn, error) {
+	if l.bulk {
+		return nil, fmt.Errorf("engine: a load writes through Txn or through the Add methods, not both")
+	}
+	l.usedTxn = true
 	if l.txn != nil && l.pending >= loaderBatchKeys {
 		if err := l.txn.Commit(l.db.AppliedOffset()); err != nil {
 			return nil, err
@@ -95,10 +106,31 @@ func (l *Loader) Commit(offset int64) error {
 		}
 		l.txn = nil
 	}
+	if err := l.flushBulk(true); err != nil {
+		l.waitFlight() // the caller aborts
+		return err
+	}
 	t := l.db.WriteTxn()
 	old := append([]int(nil), t.dbmap...)
 	copy(t.dbmap, l.staged)
 	t.dbmapChanged = true
+	if bk := l.bk; bk != nil {
+		// The bulk path's counts become visible with the swap, as one
+		// delta record (the staged ids' counts are zero until now).
+		for logical, p := range l.staged {
+			if c := bk.slots[logical]; c != nil {
+				for s, n := range c {
+					if n != 0 {
+						t.keyDelta[slotRef{p, uint16(s)}] += n
+					}
+				}
+			}
+			if bk.exps[logical] != 0 {
+				t.expDelta[p] += bk.exps[logical]
+			}
+		}
+		l.bk = nil
+	}
 	for logical, p := range old {
 		t.flushPhys(p)
 		t.touched = append(t.touched, Touched{DB: logical})
@@ -116,7 +148,14 @@ func (l *Loader) Abort() error {
 		l.txn.Close()
 		l.txn = nil
 	}
+	// A batch still being committed lands before the deletes below.
+	l.waitFlight()
 	t := l.db.WriteTxn()
+	if err := l.dropBulkExpiries(t); err != nil {
+		t.Close()
+		return err
+	}
+	l.bk = nil
 	for _, p := range l.staged {
 		t.flushPhys(p)
 	}

@@ -163,6 +163,11 @@ func (t *Txn) RandomKey(db int) ([]byte, bool, error) {
 // EachKey calls fn for every live key of a logical db in key order,
 // streaming (key and m are valid only during the call). Snapshot views use
 // it to write an RDB of a whole data set.
+//
+// The iterator steps with Next: a key without elements (a string) is
+// followed directly by the next key's metadata, and a collection's first
+// element record shows the iterator is inside its elements, which one seek
+// skips. fn may read the key's elements through t meanwhile.
 func (t *Txn) EachKey(db int, fn func(key []byte, m *Meta) error) error {
 	lo, hi := dbRange(t.phys(db))
 	it, err := t.iter(lo, hi)
@@ -170,21 +175,25 @@ func (t *Txn) EachKey(db int, fn func(key []byte, m *Meta) error) error {
 		return err
 	}
 	defer it.Close()
-	for ok := it.First(); ok; ok = it.SeekGE(keyRangeEnd(it.Key())) {
+	ok := it.First()
+	for ok {
 		d, err := DecodeKey(it.Key())
 		if err != nil || d.Elem {
+			// Elements (or a record that is not a key's metadata): skip
+			// past everything of this key.
+			ok = it.SeekGE(keyRangeEnd(it.Key()))
 			continue
 		}
 		m, err := decodeMeta(it.Value())
 		if err != nil {
 			return fmt.Errorf("%w (key %q)", err, d.Key)
 		}
-		if t.expired(&m) {
-			continue
+		if !t.expired(&m) {
+			if err := fn(d.Key, &m); err != nil {
+				return err
+			}
 		}
-		if err := fn(d.Key, &m); err != nil {
-			return err
-		}
+		ok = it.Next()
 	}
 	return it.Error()
 }

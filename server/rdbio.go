@@ -135,7 +135,10 @@ type rdbLoader struct {
 	fieldTTLs   int64 // hashes whose field TTLs were dropped
 }
 
-func (h *rdbLoader) ResizeDB(int, uint64, uint64) error { return nil }
+func (h *rdbLoader) ResizeDB(db int, size, _ uint64) error {
+	h.l.Expect(db, size)
+	return nil
+}
 
 func (h *rdbLoader) Aux(key, val []byte) error {
 	if string(key) == "repl-stream-db" {
@@ -160,13 +163,30 @@ func (h *rdbLoader) Entry(e *rdb.Entry) error {
 			return nil // every field had expired: no key, as in Redis
 		}
 	}
-	txn, err := h.l.Txn()
-	if err != nil {
-		return err
+	return loadEntry(h.l, e)
+}
+
+// loadEntry adds one decoded key to a load through the Loader's bulk
+// path: blind writes, no reads (a key named twice fails the load).
+func loadEntry(l *engine.Loader, e *rdb.Entry) error {
+	db, key, at := e.DB, e.Key, e.ExpireAtMs
+	switch e.Type {
+	case rdb.TypeString:
+		return l.AddString(db, key, e.String, at)
+	case rdb.TypeList:
+		return l.AddList(db, key, e.List, at)
+	case rdb.TypeSet:
+		return l.AddSet(db, key, e.Set, at)
+	case rdb.TypeHash:
+		return l.AddHash(db, key, e.Hash, at)
+	case rdb.TypeZSet:
+		items := make([]engine.ScoreMember, len(e.ZSet))
+		for i, z := range e.ZSet {
+			items[i] = engine.ScoreMember{Member: z.Member, Score: z.Score}
+		}
+		return l.AddZSet(db, key, items, at)
 	}
-	// The staged dbs start empty and a file names each key once: no
-	// delete first (it would cost a lookup per key).
-	return writeEntry(txn, e)
+	return fmt.Errorf("server: RDB key %q has unsupported type %v", key, e.Type)
 }
 
 // DropFieldTTLs makes a hash with field TTLs (Redis 7.4 HPEXPIRE) one
