@@ -68,6 +68,7 @@ type bulkState struct {
 type bulkBuf struct {
 	data []byte
 	ents []bulkEnt
+	tmp  []bulkEnt // sort's second buffer
 }
 
 type bulkEnt struct {
@@ -104,15 +105,58 @@ func (bb *bulkBuf) reset() {
 
 // sort orders the records by key. Two equal keys can only come from one
 // user key added twice: that fails with ErrDuplicateKey.
+//
+// A radix sort on the keys' first 44 bits (for data keys: namespace, db
+// and slot) does most of the work in four linear passes; the short runs
+// sharing those bits (the keys of one slot) are then sorted by comparison.
 func (bb *bulkBuf) sort() error {
-	slices.SortFunc(bb.ents, func(a, b bulkEnt) int {
+	ents := bb.ents
+	if cap(bb.tmp) < len(ents) {
+		bb.tmp = make([]bulkEnt, len(ents))
+	}
+	src, dst := ents, bb.tmp[:len(ents)]
+	const bits = 11
+	for shift := 64 - 4*bits; shift < 64; shift += bits {
+		var count [1 << bits]int
+		for i := range src {
+			count[(src[i].pfx>>shift)&(1<<bits-1)]++
+		}
+		if count[(src[0].pfx>>shift)&(1<<bits-1)] == len(src) {
+			continue // one bucket: nothing to do
+		}
+		pos := 0
+		for d, c := range count {
+			count[d] = pos
+			pos += c
+		}
+		for i := range src {
+			d := (src[i].pfx >> shift) & (1<<bits - 1)
+			dst[count[d]] = src[i]
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if len(ents) > 0 && &src[0] != &ents[0] {
+		copy(ents, src)
+	}
+	cmpEnt := func(a, b bulkEnt) int {
 		if a.pfx != b.pfx {
 			return cmp.Compare(a.pfx, b.pfx)
 		}
 		return bytes.Compare(bb.key(&a), bb.key(&b))
-	})
-	for i := 1; i < len(bb.ents); i++ {
-		if k := bb.key(&bb.ents[i]); bytes.Equal(k, bb.key(&bb.ents[i-1])) {
+	}
+	for i := 0; i < len(ents); {
+		j := i + 1
+		for j < len(ents) && ents[j].pfx>>(64-4*bits) == ents[i].pfx>>(64-4*bits) {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(ents[i:j], cmpEnt)
+		}
+		i = j
+	}
+	for i := 1; i < len(ents); i++ {
+		if k := bb.key(&ents[i]); bytes.Equal(k, bb.key(&ents[i-1])) {
 			d, _ := DecodeKey(k)
 			return fmt.Errorf("%w: %q", ErrDuplicateKey, d.Key)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -503,5 +504,60 @@ func TestEachKey_MixedTypes(t *testing.T) {
 		if got[k] != n {
 			t.Fatalf("%s: %d elements, want %d", k, got[k], n)
 		}
+	}
+}
+
+func TestBulkBuf_SortsByKey(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	bb := newBulkBuf()
+	var keys [][]byte
+	seen := map[string]bool{}
+	for i := range 20000 {
+		var k []byte
+		switch i % 4 {
+		case 0: // data keys of a few dbs and slots
+			k = appendDataPrefix(nil, rng.IntN(3), uint16(rng.IntN(64)), fmt.Appendf(nil, "k%d", rng.IntN(1e9)))
+			k = append(k, markMeta)
+		case 1: // short keys, zero bytes
+			k = make([]byte, rng.IntN(9))
+			for j := range k {
+				k[j] = byte(rng.IntN(3))
+			}
+		case 2: // expiry entries
+			k = expireKey(rng.Int64N(1<<45), rng.IntN(2), fmt.Appendf(nil, "e%d", i))
+		default:
+			k = make([]byte, 1+rng.IntN(20))
+			for j := range k {
+				k[j] = byte(rng.IntN(256))
+			}
+		}
+		if seen[string(k)] {
+			continue
+		}
+		seen[string(k)] = true
+		keys = append(keys, k)
+		bb.put(k, []byte{byte(i)})
+	}
+	if err := bb.sort(); err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	if len(bb.ents) != len(keys) {
+		t.Fatal("lost records")
+	}
+	for i := range keys {
+		if got := bb.key(&bb.ents[i]); !bytes.Equal(got, keys[i]) {
+			t.Fatalf("record %d: %x, want %x", i, got, keys[i])
+		}
+		if !bb.has(keys[i]) {
+			t.Fatalf("has(%x) = false", keys[i])
+		}
+	}
+	if bb.has([]byte("\xff\xff\xff\xffmissing")) {
+		t.Fatal("has(missing) = true")
+	}
+	bb.put(keys[7], nil)
+	if err := bb.sort(); !errors.Is(err, ErrDuplicateKey) {
+		t.Fatalf("duplicate record: %v", err)
 	}
 }
