@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -38,6 +39,32 @@ func BenchmarkEngine_SetGroup(b *testing.B) {
 		for range 64 {
 			txn.SetString(0, fmt.Appendf(nil, "key:%d", i%1000000), val, SetOptions{})
 			i++
+		}
+		off++
+		if err := txn.Commit(off); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*64)/b.Elapsed().Seconds(), "keys/s")
+}
+
+// BenchmarkEngine_SetGroupRandom is SetGroup with keys drawn at random
+// from 1M (redis-benchmark -r 1000000): new keys and overwrites mixed.
+func BenchmarkEngine_SetGroupRandom(b *testing.B) {
+	now := int64(1000)
+	db, err := Open(b.TempDir(), Options{Databases: 16, CacheSize: 64 << 20, Now: func() int64 { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	val := make([]byte, 64)
+	rng := rand.New(rand.NewPCG(1, 2))
+	off := int64(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		txn := db.WriteTxn()
+		for range 64 {
+			txn.SetString(0, fmt.Appendf(nil, "key:%012d", rng.IntN(1000000)), val, SetOptions{})
 		}
 		off++
 		if err := txn.Commit(off); err != nil {

@@ -33,6 +33,7 @@ var (
 type Options struct {
 	Databases int          // number of logical dbs (databases directive); default 16
 	CacheSize int64        // Pebble block cache in bytes (cache-size); default 256 MiB
+	RowCache  int64        // metadata/string-value cache in bytes (row-cache-size); default 256 MiB, < 0 = none
 	FS        vfs.FS       // default vfs.Default; tests use vfs.NewMem / crash clones
 	Logger    *slog.Logger // default discards
 	Now       func() int64 // clock in unix ms; default time.Now
@@ -40,7 +41,7 @@ type Options struct {
 
 // DefaultOptions returns the documented defaults.
 func DefaultOptions() Options {
-	return Options{Databases: 16, CacheSize: 256 << 20}
+	return Options{Databases: 16, CacheSize: 256 << 20, RowCache: 256 << 20}
 }
 
 // DB is the keyspace: a Pebble store with the key encoding of keys.go.
@@ -51,6 +52,7 @@ func DefaultOptions() Options {
 type DB struct {
 	pdb   *pebble.DB
 	cache *pebble.Cache
+	rows  *rowCache // nil when disabled
 	opts  Options
 	log   *slog.Logger
 
@@ -84,6 +86,9 @@ func Open(dir string, opts Options) (*DB, error) {
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = def.CacheSize
 	}
+	if opts.RowCache == 0 {
+		opts.RowCache = def.RowCache
+	}
 	if opts.Now == nil {
 		opts.Now = func() int64 { return time.Now().UnixMilli() }
 	}
@@ -93,7 +98,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	cache := pebble.NewCache(opts.CacheSize)
 	po := &pebble.Options{
 		Cache:                       cache,
-		MemTableSize:                64 << 20,
+		MemTableSize:                16 << 20, // a small skiplist: every write's metadata read seeks it
 		MemTableStopWritesThreshold: 4,
 		L0CompactionThreshold:       4,
 		L0StopWritesThreshold:       1000,
@@ -120,7 +125,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		cache.Unref()
 		return nil, fmt.Errorf("engine: open %s: %w", dir, err)
 	}
-	db := &DB{pdb: pdb, cache: cache, opts: opts, log: opts.Logger, scanCursors: map[uint64][]byte{},
+	db := &DB{pdb: pdb, cache: cache, rows: newRowCache(opts.RowCache), opts: opts, log: opts.Logger, scanCursors: map[uint64][]byte{},
 		dirtySlots: map[slotRef]struct{}{}}
 	if err := db.load(); err != nil {
 		pdb.Close()

@@ -52,12 +52,23 @@ type Txn struct {
 	dirty        int64
 	touched      []Touched
 	effects      []Effect
+
+	// Row cache use: a plain read Txn reads through it; a write Txn reads
+	// through its own overlay (metadata it changed) and then the cache,
+	// and publishes the overlay to the cache after a successful commit.
+	// Snapshots and staged (not yet mapped) physical dbs bypass it.
+	rows    *rowCache
+	live    []bool            // write Txn: physical dbs mapped when it began
+	overlay map[string][]byte // write Txn: meta key → record (nil: deleted)
 }
 
 // ReadTxn returns a read view. With snapshot, all reads of the Txn see
 // one point in time (multi-key commands); the caller must Close it.
 func (db *DB) ReadTxn(snapshot bool) *Txn {
 	t := &Txn{db: db, r: db.pdb, now: db.opts.Now()}
+	if !snapshot {
+		t.rows = db.rows
+	}
 	if snapshot {
 		t.snap = db.pdb.NewSnapshot()
 		t.r = t.snap
@@ -74,8 +85,17 @@ func (db *DB) ReadTxn(snapshot bool) *Txn {
 func (db *DB) WriteTxn() *Txn {
 	b := db.pdb.NewIndexedBatch()
 	m := append([]int(nil), *db.dbmap.Load()...)
-	return &Txn{db: db, r: b, b: b, now: db.opts.Now(), dbmap: m,
+	t := &Txn{db: db, r: b, b: b, now: db.opts.Now(), dbmap: m,
 		keyDelta: map[slotRef]int64{}, expDelta: map[int]int64{}}
+	if db.rows != nil {
+		t.rows = db.rows
+		t.live = make([]bool, len(db.keys))
+		for _, p := range m {
+			t.live[p] = true
+		}
+		t.overlay = map[string][]byte{}
+	}
+	return t
 }
 
 // Close releases the Txn without committing.
@@ -212,6 +232,16 @@ func (t *Txn) Commit(offset int64) error {
 		db.dbmap.Store(&m)
 	}
 	db.applied.Store(offset)
+	if t.rows != nil {
+		if len(t.flushed) > 0 {
+			t.rows.clear()
+		} else {
+			for k, rec := range t.overlay {
+				t.rows.set([]byte(k), rec)
+			}
+		}
+		t.overlay = nil
+	}
 	return nil
 }
 
@@ -223,8 +253,10 @@ func (t *Txn) phys(logical int) int {
 }
 
 // get reads a raw record and copies the value out.
-func (t *Txn) get(k []byte) ([]byte, bool, error) {
-	v, closer, err := t.r.Get(k)
+func (t *Txn) get(k []byte) ([]byte, bool, error) { return t.getFrom(t.r, k) }
+
+func (t *Txn) getFrom(r pebble.Reader, k []byte) ([]byte, bool, error) {
+	v, closer, err := r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
 	}
@@ -235,6 +267,69 @@ func (t *Txn) get(k []byte) ([]byte, bool, error) {
 	copy(out, v)
 	closer.Close()
 	return out, true, nil
+}
+
+// cached reports whether metadata of physical db p goes through the row
+// cache in this Txn.
+func (t *Txn) cached(p int) bool {
+	if t.rows == nil {
+		return false
+	}
+	if t.b == nil {
+		return true
+	}
+	return p < len(t.live) && t.live[p] && !t.flushed[p]
+}
+
+// getMeta reads a metadata record: the Txn's own changes, then the row
+// cache, then Pebble (filling the cache).
+func (t *Txn) getMeta(p int, mk []byte) ([]byte, bool, error) {
+	if !t.cached(p) {
+		return t.get(mk)
+	}
+	if t.overlay != nil {
+		if rec, ok := t.overlay[string(mk)]; ok {
+			return rec, rec != nil, nil
+		}
+	}
+	rec, hit, seq := t.rows.get(mk)
+	if hit {
+		if len(rec) == 0 {
+			return nil, false, nil
+		}
+		if t.b != nil {
+			// The executor may change the value in place (SETRANGE…):
+			// it gets its own copy, the cached one is shared.
+			rec = append([]byte(nil), rec...)
+		}
+		return rec, true, nil
+	}
+	// Not changed by this Txn (no overlay entry, no flush): the committed
+	// record, read past the batch's own index.
+	v, ok, err := t.getFrom(t.db.pdb, mk)
+	if err != nil {
+		return nil, false, err
+	}
+	if testAfterMissRead != nil {
+		testAfterMissRead()
+	}
+	if ok {
+		t.rows.fill(mk, v, seq)
+	} else {
+		t.rows.fill(mk, nil, seq)
+	}
+	return v, ok, nil
+}
+
+// testAfterMissRead, set by tests only, runs between a cache miss's read
+// and its fill (where a concurrent commit would make the fill stale).
+var testAfterMissRead func()
+
+// noteMeta records a metadata change for the row cache (rec nil: deleted).
+func (t *Txn) noteMeta(p int, mk, rec []byte) {
+	if t.overlay != nil && t.cached(p) {
+		t.overlay[string(mk)] = rec
+	}
 }
 
 func (t *Txn) iter(lo, hi []byte) (*pebble.Iterator, error) {
@@ -251,7 +346,7 @@ func (t *Txn) expired(m *Meta) bool {
 // the log and replicas (which never expire keys themselves) stay equal.
 func (t *Txn) Lookup(db int, key []byte) (Meta, bool, error) {
 	p := t.phys(db)
-	v, ok, err := t.get(metaKey(p, key))
+	v, ok, err := t.getMeta(p, metaKey(p, key))
 	if err != nil || !ok {
 		return Meta{}, false, err
 	}
@@ -287,9 +382,11 @@ func (t *Txn) lookupType(db int, key []byte, typ Type) (Meta, bool, error) {
 // when the key did not exist. It keeps counts and the expiry index right.
 func (t *Txn) putMeta(db int, key []byte, m *Meta, old *Meta) error {
 	p := t.phys(db)
-	if err := t.b.Set(metaKey(p, key), m.encode(), nil); err != nil {
+	mk, rec := metaKey(p, key), m.encode()
+	if err := t.b.Set(mk, rec, nil); err != nil {
 		return err
 	}
+	t.noteMeta(p, mk, rec)
 	oldExp := int64(0)
 	if old == nil {
 		t.keyDelta[slotRef{p, KeySlot(key)}]++
@@ -322,6 +419,7 @@ func (t *Txn) deleteKey(db int, key []byte, m *Meta) error {
 	if err := t.b.Delete(mk, nil); err != nil {
 		return err
 	}
+	t.noteMeta(p, mk, nil)
 	if m.Type != TypeString {
 		ep := elemPrefix(p, key)
 		if err := t.b.DeleteRange(ep, prefixEnd(ep), nil); err != nil {

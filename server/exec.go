@@ -135,6 +135,8 @@ func (e *executor) loop() {
 	defer tick.Stop()
 	lastCheckpoint := time.Now()
 	checkpointFrom := e.s.aof.EndOffset()
+	checkpointing := false
+	ckptDone := make(chan int64, 1)
 	for {
 		var first *execReq
 		select {
@@ -146,12 +148,24 @@ func (e *executor) loop() {
 			}
 			e.pingReplicas()
 			end := e.s.aof.EndOffset()
-			if end-checkpointFrom > checkpointBytes || (end > checkpointFrom && time.Since(lastCheckpoint) > checkpointEvery) {
-				e.checkpoint()
+			if !checkpointing && (end-checkpointFrom > checkpointBytes || (end > checkpointFrom && time.Since(lastCheckpoint) > checkpointEvery)) {
+				// The flush runs beside the executor: writes keep flowing
+				// into a new memtable while the old one is written out.
+				checkpointing = true
 				checkpointFrom, lastCheckpoint = end, time.Now()
+				go func() { ckptDone <- e.flushCheckpoint() }()
+			}
+			continue
+		case off := <-ckptDone:
+			checkpointing = false
+			if off >= 0 {
+				e.retire(off)
 			}
 			continue
 		case <-e.stop:
+			if checkpointing {
+				<-ckptDone
+			}
 			e.shutdown()
 			return
 		}
@@ -409,12 +423,24 @@ func (e *executor) activeExpire() {
 	}
 }
 
-// checkpoint flushes the keyspace so the log before it can be retired
-// and a restart replays only the tail.
-func (e *executor) checkpoint() {
+// flushCheckpoint flushes the keyspace (outside the executor) and returns
+// the log offset the flushed state reflects, or -1 on failure.
+func (e *executor) flushCheckpoint() int64 {
 	off, err := e.s.db.Checkpoint()
 	if err != nil {
 		e.s.log.Error("checkpoint failed", "err", err)
+		return -1
+	}
+	return off
+}
+
+// retire drops the log before a finished checkpoint at off (minus what
+// repl-backlog-size keeps for partial resyncs), so a restart replays only
+// the tail. It runs in the executor, in order with log resets: a
+// checkpoint taken before the log was reset to an earlier offset (a
+// replica's full resync) retires nothing.
+func (e *executor) retire(off int64) {
+	if off > e.s.db.AppliedOffset() {
 		return
 	}
 	keep := off

@@ -123,6 +123,7 @@ func New(cfg *config.Config, logger *slog.Logger, hooks Hooks) (*Server, error) 
 	s.db, err = engine.Open(filepath.Join(abs, "keyspace"), engine.Options{
 		Databases: int(cfg.Int("databases")),
 		CacheSize: cfg.Bytes("cache-size"),
+		RowCache:  rowCacheSize(cfg.Bytes("row-cache-size")),
 		Logger:    logger,
 	})
 	if err != nil {
@@ -365,4 +366,13 @@ func (s *Server) clients() []*Conn {
 		out = append(out, c)
 	}
 	return out
+}
+
+// rowCacheSize maps the row-cache-size directive (0 = off) to the engine's
+// option (0 = default, negative = off).
+func rowCacheSize(n int64) int64 {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }

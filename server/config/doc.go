@@ -30,7 +30,9 @@
 //
 //   - dir defaults to ./data, not ./ , and appendonly to yes, not no: the
 //     log is cobble's source of truth.
-//   - cache-size (memory, 256mb) sizes the storage engine's block cache, and
+//   - cache-size (memory, 256mb) sizes the storage engine's block cache,
+//     row-cache-size (memory, 256mb; 0 = off) the cache of recently used
+//     keys' metadata and string values, and
 //     aof-load-corrupt (yes/no, no) lets a start drop the log from a corrupt
 //     record on, as aof-load-truncated does for a torn tail.
 //   - loglevel also accepts nothing, as Redis 7.2 does, and the directives

@@ -352,6 +352,8 @@ var table = newIndex([]*Directive{
 	// cobble's own.
 	{Name: "cache-size", Kind: Memory, Default: "268435456", Min: 0, Max: maxLong, Support: Honored,
 		Doc: "cobble only: size of the storage engine's block cache (256mb by default)."},
+	{Name: "row-cache-size", Kind: Memory, Default: "268435456", Min: 0, Max: maxLong, Support: Honored,
+		Doc: "cobble only: memory for recently used keys' metadata and string values, hits served without touching the storage engine (256mb by default, 0 = off)."},
 })
 
 // clampHz caps hz to what Redis runs at, 1 to 500, as Redis does instead of

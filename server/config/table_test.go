@@ -15,7 +15,7 @@ import (
 // newerThanRedis70 are the directives cobble knows that Redis 7.0's
 // CONFIG GET * does not show: cobble's own, and those of Redis 7.2 and 7.4.
 var newerThanRedis70 = map[string]bool{
-	"cache-size": true, "aof-load-corrupt": true,
+	"cache-size": true, "row-cache-size": true, "aof-load-corrupt": true,
 	"locale-collate": true, "cluster-announce-human-nodename": true,
 	"set-max-listpack-entries": true, "set-max-listpack-value": true,
 	"hide-user-data-from-log": true, "max-new-connections-per-cycle": true,
