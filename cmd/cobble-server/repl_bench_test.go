@@ -74,6 +74,14 @@ func TestBenchRepl_FullSync(t *testing.T) {
 		}
 		t.Logf("%s: %d keys (filled in %v): full resync %v (%.0f keys/s); load average %s", kind, keys, d.Round(time.Millisecond),
 			total.Round(time.Millisecond), float64(keys)/total.Seconds(), loadAvg())
+		if kind == "cobble" {
+			// Where the time went: the master's send, the replica's load.
+			for _, l := range strings.Split(m.logText()+r.logText(), "\n") {
+				if strings.Contains(l, "full resync sent") || strings.Contains(l, "full resync loaded") || strings.Contains(l, "full resync from master") {
+					t.Log(l)
+				}
+			}
+		}
 		m.kill9()
 		r.kill9()
 	}
@@ -109,6 +117,7 @@ func TestBenchRepl_Lag(t *testing.T) {
 		cmd := exec.Command(bench, "-p", strconv.Itoa(m.port), "-c", "50", "-t", "set", "-n", requests, "-P", "16", "-r", "1000000", "-q")
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
+		startOff := m.infoInt("replication", "master_repl_offset")
 		begin := time.Now()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -161,10 +170,17 @@ func TestBenchRepl_Lag(t *testing.T) {
 			mean = sum / int64(len(lags))
 		}
 		mi := m.mustInfo("replication")
-		t.Logf("%s: %s; load %v, %d samples: lag bytes mean %d p50 %d p99 %d max %d (at %v); caught up %v after the load; "+
+		endOff, _ := strconv.ParseInt(mi["master_repl_offset"], 10, 64)
+		rate := float64(endOff-startOff) / loadTime.Seconds() // stream bytes per second
+		inTime := func(b int64) time.Duration {
+			return time.Duration(float64(b) / rate * float64(time.Second)).Round(time.Millisecond)
+		}
+		t.Logf("%s: %s; load %v (%.1f MB/s of stream), %d samples: lag bytes mean %d p50 %d p99 %d max %d (at %v), "+
+			"i.e. %v / %v / %v / %v of writes; caught up %v after the load; "+
 			"backlog: repl_backlog_histlen %s of master_repl_offset %s (first byte %s); load average %s",
-			kind, strings.TrimSpace(lastLine(out.String())), loadTime.Round(time.Millisecond), len(lags),
-			mean, pct(0.5), pct(0.99), pct(1), maxAt.Round(time.Millisecond), catchUp.Round(time.Millisecond),
+			kind, strings.TrimSpace(lastLine(out.String())), loadTime.Round(time.Millisecond), rate/1e6, len(lags),
+			mean, pct(0.5), pct(0.99), pct(1), maxAt.Round(time.Millisecond),
+			inTime(mean), inTime(pct(0.5)), inTime(pct(0.99)), inTime(pct(1)), catchUp.Round(time.Millisecond),
 			mi["repl_backlog_histlen"], mi["master_repl_offset"], mi["repl_backlog_first_byte_offset"], loadAvg())
 
 		// Catch-up: the replica stops, a fifth of the load runs again
