@@ -211,7 +211,7 @@ func cmdRole(c *Call) error {
 	r.BulkString(host)
 	r.Int(int64(p))
 	r.BulkString(st.Status)
-	off := s.aof.EndOffset()
+	off := s.appliedOffset()
 	if st.SyncInProgess {
 		off = -1
 	}

@@ -357,7 +357,7 @@ func (s *Server) infoReplication(w *infoWriter) {
 		w.int("master_last_io_seconds_ago", lastIO)
 		w.int("master_sync_in_progress", b2i(st.SyncInProgess))
 		w.int("slave_read_repl_offset", end)
-		w.int("slave_repl_offset", end)
+		w.int("slave_repl_offset", s.appliedOffset())
 		if st.SyncInProgess {
 			w.int("master_sync_total_bytes", st.SyncTotal)
 			w.int("master_sync_read_bytes", st.SyncBytes)
@@ -386,7 +386,11 @@ func (s *Server) infoReplication(w *infoWriter) {
 	w.str("master_failover_state", "no-failover")
 	w.str("master_replid", replid)
 	w.str("master_replid2", replid2)
-	w.int("master_repl_offset", end)
+	if role == "slave" {
+		w.int("master_repl_offset", s.appliedOffset())
+	} else {
+		w.int("master_repl_offset", end)
+	}
 	w.int("second_repl_offset", second)
 	// The log on disk is the backlog, so it is always there.
 	w.int("repl_backlog_active", 1)

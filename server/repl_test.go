@@ -653,8 +653,10 @@ func TestReplica_MasterAuth(t *testing.T) {
 		}
 	}
 	refused("wrong masterauth")
-	r.Client.ConfigSet(ctx, "masterauth", "secret")
+	// masteruser first: the right password alone would let a connection
+	// in between succeed.
 	r.Client.ConfigSet(ctx, "masteruser", "nobody")
+	r.Client.ConfigSet(ctx, "masterauth", "secret")
 	refused("masteruser nobody")
 	r.Client.ConfigSet(ctx, "masteruser", "default")
 	waitInSync(t, m, r)

@@ -400,6 +400,12 @@ func (e *executor) applyReplicated(txn *engine.Txn, r *execReq) {
 	e.buf = append(e.buf, r.replRaw...)
 }
 
+// appliedOffset is the replication offset whose writes are visible: the
+// log is appended before the keyspace commits, so its end can be a group
+// ahead. A replica reports this one (slave_repl_offset, ROLE), so a
+// client that sees an offset reads every write up to it.
+func (s *Server) appliedOffset() int64 { return min(s.aof.EndOffset(), s.db.AppliedOffset()) }
+
 // replicaCanWrite is the READONLY check for client writes on a replica.
 func (s *Server) replicaReadOnly() bool {
 	return s.cfg.Bool("replica-read-only") && s.isReplica()
