@@ -173,3 +173,27 @@ func entryRecord(e, k []byte) ([]byte, bool) {
 	}
 	return rest[1:], true
 }
+
+// Prefetch brings a key's metadata into the row cache (logical db). The
+// connection goroutines call it for the keys of writes before handing them
+// to the executor: the point read of a key not cached yet then runs in
+// parallel on the connection's goroutine instead of inside the executor,
+// the one goroutine every write waits for. A prefetch is only a fill of
+// committed state, so it never changes what the executor sees.
+func (db *DB) Prefetch(logical int, key []byte) {
+	if db.rows == nil || logical < 0 || logical >= db.opts.Databases {
+		return
+	}
+	mk := metaKey(db.phys(logical), key)
+	if _, hit, seq := db.rows.get(mk); !hit {
+		t := Txn{db: db, r: db.pdb}
+		v, ok, err := t.get(mk)
+		if err != nil {
+			return
+		}
+		if !ok {
+			v = nil
+		}
+		db.rows.fill(mk, v, seq)
+	}
+}

@@ -78,12 +78,31 @@ func newExecutor(s *Server) *executor {
 
 // run submits calls and waits until they are committed and answered.
 func (e *executor) run(c *Conn, calls []*Call, multi bool) {
+	e.prefetch(calls)
 	e.runReq(&execReq{conn: c, calls: calls, multi: multi, done: make(chan struct{})})
 }
 
 // runExec submits an EXEC: the queued calls, checked against WATCH.
 func (e *executor) runExec(c *Conn, calls []*Call) {
+	e.prefetch(calls)
 	e.runReq(&execReq{conn: c, calls: calls, multi: true, exec: true, done: make(chan struct{})})
+}
+
+// prefetch reads the metadata of the keys the calls will write into the
+// row cache, on the calling connection's goroutine, so the executor's own
+// lookups hit it (see engine.DB.Prefetch).
+func (e *executor) prefetch(calls []*Call) {
+	for _, call := range calls {
+		if call.Cmd.Flags&FlagWrite == 0 || call.Cmd.Keys.First == 0 && call.Cmd.Keys.Find == nil {
+			continue
+		}
+		for i, p := range call.Cmd.keyPositions(call.Args) {
+			if i == 16 {
+				break
+			}
+			e.s.db.Prefetch(call.DB, call.Args[p])
+		}
+	}
 }
 
 func (e *executor) runReq(req *execReq) {
