@@ -6,7 +6,7 @@
 #   FSYNC=always bash bench/run.sh   # appendfsync always on both
 #   N=200000 TESTS=set,get PIPES="1 16" SIZES=64 bash bench/run.sh
 #   RESTART_KEYS="1000000 5000000" bash bench/run.sh restart
-#   MEM_KEYS=2000000 MEM_VALUE=1000 MEM_CACHE=64mb bash bench/run.sh memory
+#   MEM_KEYS=2000000 MEM_VALUE=1000 MEM_CACHE=64mb MEM_ROW_CACHE=64mb bash bench/run.sh memory
 #   bash bench/run.sh all
 #
 # Requires redis-server, redis-cli and redis-benchmark (apt-get install
@@ -152,13 +152,14 @@ memory() {
   keys=${MEM_KEYS:-2000000}
   size=${MEM_VALUE:-1000}
   cache=${MEM_CACHE:-64mb}
+  rows=${MEM_ROW_CACHE:-64mb}
   {
-    echo "## bounded memory: $keys keys x $size bytes, cache-size $cache"
+    echo "## bounded memory: $keys keys x $size bytes, cache-size $cache, row-cache-size $rows"
     echo
   } | tee -a "$OUT"
   rm -rf "$work/cobble"; mkdir -p "$work/cobble"
   "$work/cobble-server" --port "$COBBLE_PORT" --bind 127.0.0.1 --dir "$work/cobble" \
-    --appendonly yes --appendfsync everysec --save "" --cache-size "$cache" --loglevel warning >"$work/cobble/log" 2>&1 &
+    --appendonly yes --appendfsync everysec --save "" --cache-size "$cache" --row-cache-size "$rows" --loglevel warning >"$work/cobble/log" 2>&1 &
   cobble_pid=$!; pids+=("$cobble_pid")
   wait_ready "$COBBLE_PORT"
   awk -v n="$keys" -v sz="$size" 'BEGIN {
