@@ -136,6 +136,17 @@ func (t *table) lookup(name []byte) *Command {
 	if c, ok := t.cmds[string(name)]; ok {
 		return c
 	}
+	if len(name) <= 32 { // lower-case on the stack: no allocation per command
+		var buf [32]byte
+		b := buf[:len(name)]
+		for i, ch := range name {
+			if 'A' <= ch && ch <= 'Z' {
+				ch += 'a' - 'A'
+			}
+			b[i] = ch
+		}
+		return t.cmds[string(b)]
+	}
 	return t.cmds[strings.ToLower(string(name))]
 }
 

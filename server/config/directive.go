@@ -361,6 +361,9 @@ func newIndex(rows []*Directive) *index {
 
 // lookup finds a directive by name or alias, in any case.
 func (ix *index) lookup(name string) (int, bool) {
+	if i, ok := ix.byName[name]; ok { // names in the code are lower case: no copy
+		return i, ok
+	}
 	i, ok := ix.byName[strings.ToLower(name)]
 	return i, ok
 }
