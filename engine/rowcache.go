@@ -43,7 +43,9 @@ type rowShard struct {
 	m     map[uint64][]byte
 	seq   uint64
 	bytes int64
-	_     [24]byte // keep shards on separate cache lines
+	hits  int64 // counted under mu: no shared counter on the read path
+	miss  int64
+	_     [16]byte // keep shards on separate cache lines (64 bytes each)
 }
 
 // absent is the record stored for "no such key".
@@ -73,12 +75,15 @@ func (c *rowCache) get(k []byte) (rec []byte, hit bool, seq uint64) {
 	s.mu.Lock()
 	e, ok := s.m[h]
 	seq = s.seq
-	s.mu.Unlock()
 	if ok {
 		if r, match := entryRecord(e, k); match {
+			s.hits++
+			s.mu.Unlock()
 			return r, true, 0
 		}
 	}
+	s.miss++
+	s.mu.Unlock()
 	return nil, false, seq
 }
 
@@ -114,6 +119,30 @@ func (c *rowCache) clear() {
 		s.bytes = 0
 		s.mu.Unlock()
 	}
+}
+
+// RowCacheStats describes the row cache for INFO.
+type RowCacheStats struct {
+	Entries, Bytes, Hits, Misses int64
+}
+
+// RowCacheStats reports the row cache's size and hit counts (zero when
+// it is off).
+func (db *DB) RowCacheStats() RowCacheStats {
+	var st RowCacheStats
+	if db.rows == nil {
+		return st
+	}
+	for i := range db.rows.shards {
+		s := &db.rows.shards[i]
+		s.mu.Lock()
+		st.Entries += int64(len(s.m))
+		st.Bytes += s.bytes
+		st.Hits += s.hits
+		st.Misses += s.miss
+		s.mu.Unlock()
+	}
+	return st
 }
 
 // len is the number of entries (tests, INFO).

@@ -201,6 +201,18 @@ func TestRowCache_Bounded(t *testing.T) {
 	}
 }
 
+func TestRowCache_Stats(t *testing.T) {
+	db := openCached(t, 1<<20)
+	setCommit(t, db, 1, 0, "a", "1") // the SET's own lookup of a: miss
+	readString(t, db, 0, "a")        // hit: the commit cached it
+	readString(t, db, 0, "b")        // miss, then cached as absent
+	readString(t, db, 0, "b")        // hit
+	st := db.RowCacheStats()
+	if st.Hits != 2 || st.Misses != 2 || st.Entries != 2 || st.Bytes <= 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
 func TestRowCache_Off(t *testing.T) {
 	db := openCached(t, -1)
 	if db.rows != nil {

@@ -194,6 +194,11 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.str("mem_allocator", "go")
 	m := s.db.Metrics()
 	w.int("cobble_block_cache_size", m.BlockCache.Size)
+	rc := s.db.RowCacheStats()
+	w.int("cobble_row_cache_bytes", rc.Bytes)
+	w.int("cobble_row_cache_keys", rc.Entries)
+	w.int("cobble_row_cache_hits", rc.Hits)
+	w.int("cobble_row_cache_misses", rc.Misses)
 	w.int("cobble_memtable_size", int64(m.MemTable.Size))
 	w.int("cobble_disk_usage", int64(m.DiskSpaceUsage()))
 }

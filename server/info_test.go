@@ -206,7 +206,8 @@ func TestInfo_StatsFollowCommands(t *testing.T) {
 	if f["aof_current_size"] != strconv.FormatInt(hist, 10) {
 		t.Errorf("aof_current_size %q, histlen %d", f["aof_current_size"], hist)
 	}
-	for _, k := range []string{"used_memory", "used_memory_rss", "cobble_block_cache_size", "cobble_disk_usage"} {
+	for _, k := range []string{"used_memory", "used_memory_rss", "cobble_block_cache_size", "cobble_disk_usage",
+		"cobble_row_cache_bytes", "cobble_row_cache_keys", "cobble_row_cache_hits", "cobble_row_cache_misses"} {
 		if v, err := strconv.ParseInt(f[k], 10, 64); err != nil || v < 0 {
 			t.Errorf("%s = %q", k, f[k])
 		}
