@@ -23,34 +23,20 @@ func BenchmarkKeySlot(b *testing.B) {
 }
 
 // BenchmarkEngine_SetGroup commits groups of 64 SETs, as the executor does
-// under load.
+// under load, of new keys in order.
 func BenchmarkEngine_SetGroup(b *testing.B) {
-	now := int64(1000)
-	db, err := Open(b.TempDir(), Options{Databases: 16, CacheSize: 64 << 20, Now: func() int64 { return now }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	val := make([]byte, 64)
-	i, off := 0, int64(0)
-	b.ReportAllocs()
-	for b.Loop() {
-		txn := db.WriteTxn()
-		for range 64 {
-			txn.SetString(0, fmt.Appendf(nil, "key:%d", i%1000000), val, SetOptions{})
-			i++
-		}
-		off++
-		if err := txn.Commit(off); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*64)/b.Elapsed().Seconds(), "keys/s")
+	i := 0
+	benchSetGroup(b, func() int { i++; return i % 1000000 })
 }
 
 // BenchmarkEngine_SetGroupRandom is SetGroup with keys drawn at random
 // from 1M (redis-benchmark -r 1000000): new keys and overwrites mixed.
 func BenchmarkEngine_SetGroupRandom(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	benchSetGroup(b, func() int { return rng.IntN(1000000) })
+}
+
+func benchSetGroup(b *testing.B, next func() int) {
 	now := int64(1000)
 	db, err := Open(b.TempDir(), Options{Databases: 16, CacheSize: 64 << 20, Now: func() int64 { return now }})
 	if err != nil {
@@ -58,13 +44,12 @@ func BenchmarkEngine_SetGroupRandom(b *testing.B) {
 	}
 	defer db.Close()
 	val := make([]byte, 64)
-	rng := rand.New(rand.NewPCG(1, 2))
 	off := int64(0)
 	b.ReportAllocs()
 	for b.Loop() {
 		txn := db.WriteTxn()
 		for range 64 {
-			txn.SetString(0, fmt.Appendf(nil, "key:%012d", rng.IntN(1000000)), val, SetOptions{})
+			txn.SetString(0, fmt.Appendf(nil, "key:%012d", next()), val, SetOptions{})
 		}
 		off++
 		if err := txn.Commit(off); err != nil {

@@ -408,7 +408,7 @@ func (l *Loader) add(db int, key []byte, m *Meta, expireAt int64, elems func(ep 
 	}
 	k := append(appendDataPrefix(bk.kbuf[:0], p, slot, key), markMeta)
 	bk.kbuf = k
-	bk.vbuf = appendMeta(bk.vbuf[:0], m)
+	bk.vbuf = m.appendTo(bk.vbuf[:0])
 	l.put(k, bk.vbuf)
 	if m.ExpireAt > 0 {
 		k = append(bk.kbuf[:0], nsExpire)
@@ -560,28 +560,6 @@ func (l *Loader) dropBulkExpiries(t *Txn) error {
 		}
 	}
 	return it.Close()
-}
-
-// appendMeta appends m's encoding (Meta.encode) to dst.
-func appendMeta(dst []byte, m *Meta) []byte {
-	first := byte(m.Type)
-	if m.ExpireAt > 0 {
-		first |= flagExpire
-	}
-	dst = append(dst, first)
-	if m.ExpireAt > 0 {
-		dst = binary.BigEndian.AppendUint64(dst, uint64(m.ExpireAt))
-	}
-	switch m.Type {
-	case TypeString:
-		dst = append(dst, m.Value...)
-	case TypeList:
-		dst = binary.BigEndian.AppendUint64(dst, m.Head)
-		dst = binary.BigEndian.AppendUint64(dst, m.Tail)
-	default:
-		dst = binary.AppendUvarint(dst, uint64(m.Size))
-	}
-	return dst
 }
 
 // keyFilter is a blocked Bloom filter of 64-bit key hashes: each key sets

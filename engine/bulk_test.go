@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -419,7 +420,9 @@ func TestLoaderBulk_Rules(t *testing.T) {
 	}
 }
 
-func TestAppendMeta_SameAsEncode(t *testing.T) {
+// TestMetaAppendTo_RoundTrip checks that the encoding appended after other
+// bytes (the bulk loader's batch buffer) decodes back to the same Meta.
+func TestMetaAppendTo_RoundTrip(t *testing.T) {
 	for _, m := range []Meta{
 		{Type: TypeString, Value: []byte("abc")},
 		{Type: TypeString, Value: []byte("abc"), ExpireAt: 123456},
@@ -428,8 +431,13 @@ func TestAppendMeta_SameAsEncode(t *testing.T) {
 		{Type: TypeSet, Size: 1, ExpireAt: 99},
 		{Type: TypeZSet, Size: 1 << 40},
 	} {
-		if got := appendMeta([]byte("x"), &m); !bytes.Equal(got[1:], m.encode()) {
-			t.Fatalf("%+v: %x, encode %x", m, got[1:], m.encode())
+		got := m.appendTo([]byte("x"))
+		if got[0] != 'x' {
+			t.Fatalf("%+v: prefix overwritten", m)
+		}
+		back, err := decodeMeta(got[1:])
+		if err != nil || !reflect.DeepEqual(back, m) {
+			t.Fatalf("%+v: decoded %+v, %v", m, back, err)
 		}
 	}
 }

@@ -97,26 +97,30 @@ func (m *Meta) Len() int64 {
 }
 
 func (m *Meta) encode() []byte {
-	n := 1 + len(m.Value) + 16
-	b := make([]byte, 0, n)
+	return m.appendTo(make([]byte, 0, 1+len(m.Value)+16))
+}
+
+// appendTo appends m's encoding to dst (the bulk loader encodes into its
+// batch buffer without an allocation per key).
+func (m *Meta) appendTo(dst []byte) []byte {
 	first := byte(m.Type)
 	if m.ExpireAt > 0 {
 		first |= flagExpire
 	}
-	b = append(b, first)
+	dst = append(dst, first)
 	if m.ExpireAt > 0 {
-		b = binary.BigEndian.AppendUint64(b, uint64(m.ExpireAt))
+		dst = binary.BigEndian.AppendUint64(dst, uint64(m.ExpireAt))
 	}
 	switch m.Type {
 	case TypeString:
-		b = append(b, m.Value...)
+		dst = append(dst, m.Value...)
 	case TypeList:
-		b = binary.BigEndian.AppendUint64(b, m.Head)
-		b = binary.BigEndian.AppendUint64(b, m.Tail)
+		dst = binary.BigEndian.AppendUint64(dst, m.Head)
+		dst = binary.BigEndian.AppendUint64(dst, m.Tail)
 	default:
-		b = binary.AppendUvarint(b, uint64(m.Size))
+		dst = binary.AppendUvarint(dst, uint64(m.Size))
 	}
-	return b
+	return dst
 }
 
 func decodeMeta(b []byte) (Meta, error) {

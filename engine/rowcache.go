@@ -213,16 +213,7 @@ func (db *DB) Prefetch(logical int, key []byte) {
 	if db.rows == nil || logical < 0 || logical >= db.opts.Databases {
 		return
 	}
-	mk := metaKey(db.phys(logical), key)
-	if _, hit, seq := db.rows.get(mk); !hit {
-		t := Txn{db: db, r: db.pdb}
-		v, ok, err := t.get(mk)
-		if err != nil {
-			return
-		}
-		if !ok {
-			v = nil
-		}
-		db.rows.fill(mk, v, seq)
-	}
+	t := Txn{db: db, r: db.pdb, rows: db.rows} // a plain read Txn
+	p := db.phys(logical)
+	t.getMeta(p, metaKey(p, key))
 }

@@ -213,6 +213,30 @@ func TestRowCache_Stats(t *testing.T) {
 	}
 }
 
+// TestRowCache_Prefetch checks a prefetch fills the entry the executor's
+// lookup then hits, for a key that exists and one that does not.
+func TestRowCache_Prefetch(t *testing.T) {
+	db := openCached(t, 1<<20)
+	setCommit(t, db, 1, 1, "a", "1")
+	db.rows.clear()
+	db.Prefetch(1, []byte("a"))
+	db.Prefetch(1, []byte("none"))
+	before := db.RowCacheStats()
+	txn := db.WriteTxn()
+	defer txn.Close()
+	if v, ok, err := txn.GetString(1, []byte("a")); err != nil || !ok || string(v) != "1" {
+		t.Fatalf("a: %q %v %v", v, ok, err)
+	}
+	if _, ok, err := txn.GetString(1, []byte("none")); err != nil || ok {
+		t.Fatalf("none: %v %v", ok, err)
+	}
+	after := db.RowCacheStats()
+	if after.Hits-before.Hits != 2 || after.Misses != before.Misses {
+		t.Fatalf("lookups after prefetch: %+v → %+v, want 2 hits", before, after)
+	}
+	db.Prefetch(99, []byte("a")) // a db out of range is ignored
+}
+
 func TestRowCache_Off(t *testing.T) {
 	db := openCached(t, -1)
 	if db.rows != nil {

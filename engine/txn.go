@@ -313,11 +313,7 @@ func (t *Txn) getMeta(p int, mk []byte) ([]byte, bool, error) {
 	if testAfterMissRead != nil {
 		testAfterMissRead()
 	}
-	if ok {
-		t.rows.fill(mk, v, seq)
-	} else {
-		t.rows.fill(mk, nil, seq)
-	}
+	t.rows.fill(mk, v, seq) // v is nil when there is no such key
 	return v, ok, nil
 }
 

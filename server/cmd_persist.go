@@ -166,17 +166,11 @@ func (p *persistState) recordLoad(res loadResult) {
 
 // save writes dir/dbfilename and returns when it is on disk.
 func (s *Server) save() error {
-	p := &s.persist
-	ctx, err := p.begin(s, false)
+	ctx, snap, err := s.startSave(false)
 	if err != nil {
 		return err
 	}
-	snap, ok := s.snapshot()
-	if !ok {
-		s.endSave(saveResult{}, errShuttingDownSave)
-		return errShuttingDownSave
-	}
-	res, err := s.saveRDBFile(ctx, snap, p.countKey)
+	res, err := s.saveRDBFile(ctx, snap, s.persist.countKey)
 	s.endSave(res, err)
 	if err != nil {
 		return errSaveFailed(err)
@@ -187,22 +181,30 @@ func (s *Server) save() error {
 // bgsave takes a snapshot, as Redis forks, so the file holds every write
 // acknowledged before it, and writes it in the background.
 func (s *Server) bgsave() error {
-	p := &s.persist
-	ctx, err := p.begin(s, true)
+	ctx, snap, err := s.startSave(true)
 	if err != nil {
 		return err
+	}
+	s.log.Info("background saving started", "path", s.rdbPath(), "offset", snap.offset)
+	go func() {
+		res, err := s.saveRDBFile(ctx, snap, s.persist.countKey)
+		s.endSave(res, err)
+	}()
+	return nil
+}
+
+// startSave marks a save as running and takes its snapshot.
+func (s *Server) startSave(bg bool) (context.Context, snapshotAt, error) {
+	ctx, err := s.persist.begin(s, bg)
+	if err != nil {
+		return nil, snapshotAt{}, err
 	}
 	snap, ok := s.snapshot()
 	if !ok {
 		s.endSave(saveResult{}, errShuttingDownSave)
-		return errShuttingDownSave
+		return nil, snapshotAt{}, errShuttingDownSave
 	}
-	s.log.Info("background saving started", "path", s.rdbPath(), "offset", snap.offset)
-	go func() {
-		res, err := s.saveRDBFile(ctx, snap, p.countKey)
-		s.endSave(res, err)
-	}()
-	return nil
+	return ctx, snap, nil
 }
 
 // cancelBGSave stops a running BGSAVE and waits until it has ended.

@@ -8,9 +8,6 @@ package server_test
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -127,33 +124,6 @@ func TestSort_Errors(t *testing.T) {
 	}
 }
 
-// sortLog returns everything the node's log files hold.
-func sortLog(t *testing.T, n *servertest.Node) string {
-	t.Helper()
-	var sb strings.Builder
-	err := filepath.WalkDir(n.Dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.Contains(path, ".aof") {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		sb.Write(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sb.String()
-}
-
-func respOf(args ...string) string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&sb, "$%d\r\n%s\r\n", len(a), a)
-	}
-	return sb.String()
-}
-
 // TestSort_Store checks that STORE replaces its destination with a list
 // (dropping its TTL), deletes it for an empty result, and logs DEL and
 // RPUSHes of the result: SORT BY reads keys the command does not name, so
@@ -191,10 +161,10 @@ func TestSort_Store(t *testing.T) {
 	sortDo(t, c, int64(1200), "SORT", "big", "STORE", "bigdst")
 
 	pollFor(t, 5*time.Second, func() error {
-		log := sortLog(t, n)
+		log := logText(t, n)
 		for _, want := range []string{
-			respOf("DEL", "dst") + respOf("RPUSH", "dst", "c", "b", "a"),
-			respOf("DEL", "dst") + respOf("RPUSH", "dst", "a", "", "b", "", "c", ""),
+			resp("DEL", "dst") + resp("RPUSH", "dst", "c", "b", "a"),
+			resp("DEL", "dst") + resp("RPUSH", "dst", "a", "", "b", "", "c", ""),
 			// 1200 elements: RPUSHes of 512, 512 and 176.
 			"*514\r\n$5\r\nRPUSH\r\n$6\r\nbigdst\r\n$4\r\n0000\r\n",
 			"*514\r\n$5\r\nRPUSH\r\n$6\r\nbigdst\r\n$4\r\n0512\r\n",
@@ -207,7 +177,7 @@ func TestSort_Store(t *testing.T) {
 		if strings.Contains(log, "SORT") {
 			return fmt.Errorf("SORT was logged verbatim")
 		}
-		if got := strings.Count(log, respOf("DEL", "dst")); got != 3 {
+		if got := strings.Count(log, resp("DEL", "dst")); got != 3 {
 			return fmt.Errorf("DEL dst logged %d times, want 3 (the last SORT changed nothing)", got)
 		}
 		return nil
