@@ -59,9 +59,12 @@ func appendDataPrefix(dst []byte, db int, slot uint16, key []byte) []byte {
 
 // metaKey is the key of a user key's metadata record.
 func metaKey(db int, key []byte) []byte {
-	slot := KeySlot(key)
-	b := make([]byte, 0, len(key)+8)
-	return append(appendDataPrefix(b, db, slot, key), markMeta)
+	return appendMetaKey(make([]byte, 0, len(key)+8), db, key)
+}
+
+// appendMetaKey is metaKey appending to dst (a lookup's reused buffer).
+func appendMetaKey(dst []byte, db int, key []byte) []byte {
+	return append(appendDataPrefix(dst, db, KeySlot(key), key), markMeta)
 }
 
 // elemPrefix is the prefix of all element keys of a user key.

@@ -60,6 +60,8 @@ type Txn struct {
 	rows    *rowCache
 	live    []bool            // write Txn: physical dbs mapped when it began
 	overlay map[string][]byte // write Txn: meta key → record (nil: deleted)
+
+	mk []byte // Lookup's meta key buffer, reused: the key is not kept
 }
 
 // ReadTxn returns a read view. With snapshot, all reads of the Txn see
@@ -342,7 +344,8 @@ func (t *Txn) expired(m *Meta) bool {
 // the log and replicas (which never expire keys themselves) stay equal.
 func (t *Txn) Lookup(db int, key []byte) (Meta, bool, error) {
 	p := t.phys(db)
-	v, ok, err := t.getMeta(p, metaKey(p, key))
+	t.mk = appendMetaKey(t.mk[:0], p, key)
+	v, ok, err := t.getMeta(p, t.mk)
 	if err != nil || !ok {
 		return Meta{}, false, err
 	}

@@ -281,10 +281,12 @@ func (c *Conn) writeInfo(sb *strings.Builder, call *Call) {
 	sub, psub, ssub := len(c.subs.channels), len(c.subs.patterns), len(c.subs.shards)
 	ps.mu.RUnlock()
 	c.mu.Lock()
-	db, name, lastCmd, libName, libVer := c.db, c.name, c.lastCmd, c.libName, c.libVer
+	name, libName, libVer := c.name, c.libName, c.libVer
 	c.mu.Unlock()
-	if lastCmd == "" {
-		lastCmd = "NULL"
+	db := c.selectedDB()
+	lastCmd := "NULL"
+	if cmd := c.lastCmd.Load(); cmd != nil {
+		lastCmd = cmd.FullName()
 	}
 	var qbuf, qbufFree, argvMem, rbs int
 	multi := -1

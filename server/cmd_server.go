@@ -165,7 +165,7 @@ func cmdConfigSet(c *Call) error {
 
 func cmdConfigResetStat(c *Call) error {
 	// Like Redis, this leaves the slow log and the change counter alone.
-	c.Srv.stats.reset()
+	c.Srv.stats.reset(c.Srv.table)
 	c.Reply.OK()
 	return nil
 }

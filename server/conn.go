@@ -28,16 +28,16 @@ type Conn struct {
 	multi    *multiState
 	quitting bool
 
-	mu       sync.Mutex // guards the fields CLIENT LIST/INFO read
-	db       int
+	mu       sync.Mutex   // guards the fields CLIENT LIST/INFO read
+	db       atomic.Int32 // selected db (read by every command: no lock)
 	name     string
 	libName  string
 	libVer   string
-	lastCmd  string
+	lastCmd  atomic.Pointer[Command]
 	noEvict  bool
 	noTouch  bool
 	monitor  bool
-	lastIO   atomic.Int64 // unix ms of the last command
+	lastIO   atomic.Int64 // unix ms of the last command (Server.clock's resolution)
 	killed   atomic.Bool
 	wmu      sync.Mutex // serialises writes to nc (own replies, MONITOR feed)
 	totalCmd atomic.Int64
@@ -229,17 +229,9 @@ func argsLen(args [][]byte) int {
 }
 
 // selectedDB is the connection's db (read by other goroutines).
-func (c *Conn) selectedDB() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.db
-}
+func (c *Conn) selectedDB() int { return int(c.db.Load()) }
 
-func (c *Conn) setDB(db int) {
-	c.mu.Lock()
-	c.db = db
-	c.mu.Unlock()
-}
+func (c *Conn) setDB(db int) { c.db.Store(int32(db)) }
 
 // flagsString renders CLIENT LIST's flags field.
 func (c *Conn) flagsString() string {

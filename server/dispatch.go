@@ -76,10 +76,8 @@ func (c *Conn) dispatch(args [][]byte) (*Call, bool) {
 		}
 	}
 	s.monitors.feed(c, args)
-	c.mu.Lock()
-	c.lastCmd = cmd.FullName()
-	c.mu.Unlock()
-	c.lastIO.Store(time.Now().UnixMilli())
+	c.lastCmd.Store(cmd)
+	c.lastIO.Store(s.clock.Load())
 	return call, cmd.Flags&FlagWrite != 0 && cmd.Flags&(FlagNoMulti|FlagBlocking) == 0
 }
 
@@ -121,7 +119,8 @@ func (c *Conn) runLocal(call *Call) {
 		c.s.exec.run(c, []*Call{call}, false)
 		return
 	}
-	snapshot := call.Cmd.Flags&FlagSnapshot != 0 || len(call.Cmd.keyPositions(call.Args)) > 1
+	var pos [4]int
+	snapshot := call.Cmd.Flags&FlagSnapshot != 0 || len(call.Cmd.appendKeyPositions(pos[:0], call.Args)) > 1
 	txn := c.s.db.ReadTxn(snapshot)
 	call.Txn = txn
 	c.s.runCall(call)
@@ -131,7 +130,7 @@ func (c *Conn) runLocal(call *Call) {
 // runCall runs a handler and records stats and the slowlog. A handler
 // error becomes the reply; handlers never write part of a reply first.
 func (s *Server) runCall(call *Call) {
-	start := time.Now()
+	start := monoNow()
 	absent := call.absentKeys() // for "new" events (class n)
 	if err := call.Cmd.Run(call); err != nil {
 		e := toReply(err)
@@ -141,16 +140,23 @@ func (s *Server) runCall(call *Call) {
 		call.failed = true
 	}
 	call.notifyNew(absent)
-	d := time.Since(start)
+	d := monoNow() - start
 	if call.retrying() {
 		return // a parked blocking call is counted once, when it first ran
 	}
-	s.stats.record(call.Cmd.FullName(), d, call.failed)
+	s.stats.record(s.table.statsOf(call.Cmd), d, call.failed)
 	call.Conn.totalCmd.Add(1)
 	if call.Cmd.Flags&FlagSkipSlowlog == 0 {
-		s.slowlog.maybeAdd(s, call, start, d)
+		s.slowlog.maybeAdd(s, call, monoBase.Add(start), d)
 	}
 }
+
+// monoBase anchors monoNow.
+var monoBase = time.Now()
+
+// monoNow reads only the monotonic clock (time.Now reads the wall clock
+// too): runCall times every command with it.
+func monoNow() time.Duration { return time.Since(monoBase) }
 
 // Call is one command being run: its arguments, where to reply, the
 // keyspace view and the effect it propagates.

@@ -96,7 +96,8 @@ func (e *executor) prefetch(calls []*Call) {
 		if call.Cmd.Flags&FlagWrite == 0 || call.Cmd.Keys.First == 0 && call.Cmd.Keys.Find == nil {
 			continue
 		}
-		for i, p := range call.Cmd.keyPositions(call.Args) {
+		var pos [4]int
+		for i, p := range call.Cmd.appendKeyPositions(pos[:0], call.Args) {
 			if i == 16 {
 				break
 			}
@@ -160,7 +161,8 @@ func (e *executor) loop() {
 		var first *execReq
 		select {
 		case first = <-e.ch:
-		case <-tick.C:
+		case now := <-tick.C:
+			e.s.clock.Store(now.UnixMilli())
 			e.s.stats.sampleOps()
 			if !e.expireOff && !e.s.isReplica() {
 				e.activeExpire()

@@ -421,21 +421,21 @@ func formatTimeval(tv syscall.Timeval) string {
 // infoCommandStats writes cmdstat_<name> lines, sorted by name; a
 // subcommand is named like config|get.
 func (s *Server) infoCommandStats(w *infoWriter) {
-	st := &s.stats
-	st.mu.Lock()
-	cmds := make(map[string]cmdStat, len(st.commands))
-	for name, cs := range st.commands {
-		cmds[name] = *cs
-	}
-	st.mu.Unlock()
+	cmds := map[string]*cmdStat{}
+	s.table.each(func(c *Command) {
+		if cs := s.table.statsOf(c); cs.calls.Load() > 0 || cs.rejected.Load() > 0 || cs.failed.Load() > 0 {
+			cmds[c.FullName()] = cs
+		}
+	})
 	for _, name := range sortedKeys(cmds) {
 		cs := cmds[name]
+		calls, usec := cs.calls.Load(), cs.usec.Load()
 		perCall := 0.0
-		if cs.calls > 0 {
-			perCall = float64(cs.usec) / float64(cs.calls)
+		if calls > 0 {
+			perCall = float64(usec) / float64(calls)
 		}
 		w.str("cmdstat_"+name, fmt.Sprintf("calls=%d,usec=%d,usec_per_call=%s,rejected_calls=%d,failed_calls=%d",
-			cs.calls, cs.usec, formatFixed(perCall, 2), cs.rejected, cs.failed))
+			calls, usec, formatFixed(perCall, 2), cs.rejected.Load(), cs.failed.Load()))
 	}
 }
 

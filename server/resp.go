@@ -43,6 +43,12 @@ func defaultLimits() Limits {
 // soon as it is complete, before the data it announces arrives. n > 0 with
 // nil args means a line to ignore (empty inline line, *0, *-1).
 func parseCommand(b []byte, lim *Limits) (args [][]byte, n int, err error) {
+	return parseCommandInto(nil, b, lim)
+}
+
+// parseCommandInto is parseCommand appending the arguments to dst[:0]:
+// the reader parses into one reused slice and copies only what it returns.
+func parseCommandInto(dst [][]byte, b []byte, lim *Limits) (args [][]byte, n int, err error) {
 	if len(b) == 0 {
 		return nil, 0, errIncomplete
 	}
@@ -67,7 +73,10 @@ func parseCommand(b []byte, lim *Limits) (args [][]byte, n int, err error) {
 		return nil, pos, nil
 	}
 	total := int64(0)
-	args = make([][]byte, 0, min(count, 1024))
+	args = dst[:0]
+	if args == nil {
+		args = make([][]byte, 0, min(count, 1024))
+	}
 	for range count {
 		if pos >= len(b) {
 			return nil, 0, errIncomplete
@@ -307,6 +316,7 @@ type reader struct {
 	r, w  int
 	flush func() error
 	lim   Limits
+	parse [][]byte // scratch for parseCommandInto
 }
 
 func newReader(rd io.Reader, flush func() error) *reader {
@@ -317,8 +327,11 @@ func newReader(rd io.Reader, flush func() error) *reader {
 // arguments are a private copy the caller may keep.
 func (r *reader) next() ([][]byte, error) {
 	for {
-		args, n, err := parseCommand(r.buf[r.r:r.w], &r.lim)
+		args, n, err := parseCommandInto(r.parse, r.buf[r.r:r.w], &r.lim)
 		if err == nil {
+			if cap(args) <= 1024 {
+				r.parse = args[:0]
+			}
 			src := r.buf[r.r : r.r+n]
 			r.r += n
 			if args == nil {
@@ -337,7 +350,10 @@ func (r *reader) next() ([][]byte, error) {
 
 // ready reports whether a complete command is already buffered.
 func (r *reader) ready() bool {
-	_, _, err := parseCommand(r.buf[r.r:r.w], &r.lim)
+	args, _, err := parseCommandInto(r.parse, r.buf[r.r:r.w], &r.lim)
+	if err == nil && cap(args) <= 1024 {
+		r.parse = args[:0]
+	}
 	return err != errIncomplete
 }
 

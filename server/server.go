@@ -46,6 +46,11 @@ type Server struct {
 	exec  *executor
 	table *table
 
+	// clock is unix ms, refreshed on every executor tick (hz): for
+	// bookkeeping that needs no precision, such as a client's idle time,
+	// without reading the system clock on every command.
+	clock atomic.Int64
+
 	runID     string
 	startTime time.Time
 	dir       string
@@ -84,6 +89,7 @@ func New(cfg *config.Config, logger *slog.Logger, hooks Hooks) (*Server, error) 
 	}
 	s := &Server{cfg: cfg, log: logger, hooks: hooks, conns: map[int64]*Conn{},
 		done: make(chan struct{}), startTime: time.Now()}
+	s.clock.Store(s.startTime.UnixMilli())
 	s.table = newTable(allCommands(s)...)
 	s.runID = newRunID()
 	s.slowlog.init()

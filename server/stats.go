@@ -24,9 +24,8 @@ type stats struct {
 	blockedClients atomic.Int64
 	lastSave       atomic.Int64 // unix seconds of the last save (LASTSAVE); 0 = none since start; reset leaves it
 
-	mu       sync.Mutex
-	commands map[string]*cmdStat
-	errors   map[string]int64
+	mu     sync.Mutex
+	errors map[string]int64
 
 	// instantaneous ops/sec: samples of totalCommands, one per 100 ms.
 	opsMu      sync.Mutex
@@ -35,27 +34,18 @@ type stats struct {
 	opsIdx     int
 }
 
+// cmdStat counts one command's calls (INFO commandstats).
 type cmdStat struct {
-	calls, usec, rejected, failed int64
+	calls, usec, rejected, failed atomic.Int64
 }
 
-func (st *stats) record(name string, d time.Duration, failed bool) {
+func (st *stats) record(cs *cmdStat, d time.Duration, failed bool) {
 	st.totalCommands.Add(1)
-	st.mu.Lock()
-	if st.commands == nil {
-		st.commands = map[string]*cmdStat{}
-	}
-	cs := st.commands[name]
-	if cs == nil {
-		cs = &cmdStat{}
-		st.commands[name] = cs
-	}
-	cs.calls++
-	cs.usec += d.Microseconds()
+	cs.calls.Add(1)
+	cs.usec.Add(d.Microseconds())
 	if failed {
-		cs.failed++
+		cs.failed.Add(1)
 	}
-	st.mu.Unlock()
 }
 
 func (st *stats) countError(prefix string) {
@@ -67,9 +57,17 @@ func (st *stats) countError(prefix string) {
 	st.mu.Unlock()
 }
 
-func (st *stats) reset() {
+// reset zeroes the counters (CONFIG RESETSTAT); the per-command ones live
+// in the command table.
+func (st *stats) reset(tab *table) {
+	for i := range tab.stats {
+		cs := &tab.stats[i]
+		cs.calls.Store(0)
+		cs.usec.Store(0)
+		cs.rejected.Store(0)
+		cs.failed.Store(0)
+	}
 	st.mu.Lock()
-	st.commands = nil
 	st.errors = nil
 	st.mu.Unlock()
 	st.totalConns.Store(0)

@@ -3,6 +3,7 @@ package server
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Flag describes how dispatch treats a command. The names are the ones
@@ -71,6 +72,7 @@ type Command struct {
 	Subs    []*Command // container commands: CONFIG GET, CLIENT LIST…
 
 	parent *Command
+	id     int // index of the row's counters in table.stats
 }
 
 // FullName is "config|get" for a subcommand, as Redis names it.
@@ -91,32 +93,64 @@ func (c *Command) arityOK(n int) bool {
 
 // keyPositions returns the argument indexes that are keys.
 func (c *Command) keyPositions(args [][]byte) []int {
+	return c.appendKeyPositions(nil, args)
+}
+
+// appendKeyPositions is keyPositions appending to dst, so the per-command
+// callers can pass a small array on their stack.
+func (c *Command) appendKeyPositions(dst []int, args [][]byte) []int {
 	if c.Keys.Find != nil {
-		return c.Keys.Find(args)
+		return append(dst, c.Keys.Find(args)...)
 	}
 	if c.Keys.First == 0 {
-		return nil
+		return dst
 	}
 	last := c.Keys.Last
 	if last < 0 {
 		last = len(args) + last
 	}
 	step := max(c.Keys.Step, 1)
-	var pos []int
 	for i := c.Keys.First; i <= last && i < len(args); i += step {
-		pos = append(pos, i)
+		dst = append(dst, i)
 	}
-	return pos
+	return dst
 }
 
 // table is the one command table.
 type table struct {
 	cmds map[string]*Command
+	// stats are INFO commandstats' counters, one per row (by Command.id):
+	// counting a call is a few atomic adds, not a lock and a map lookup by
+	// name on every command. The rows are shared by every server in a
+	// process; the counters belong to one server's table.
+	stats []cmdStat
+}
+
+var (
+	commandIDs   sync.Once
+	commandCount int
+)
+
+// numberCommands gives every row of the command table its id, once.
+func numberCommands() {
+	commandIDs.Do(func() {
+		for _, g := range allCommands(nil) {
+			for _, c := range g {
+				c.id = commandCount
+				commandCount++
+				for _, s := range c.Subs {
+					s.id = commandCount
+					commandCount++
+				}
+			}
+		}
+	})
 }
 
 // newTable builds the table from the per-group row lists.
 func newTable(groups ...[]*Command) *table {
-	t := &table{cmds: map[string]*Command{}}
+	numberCommands()
+	t := &table{cmds: map[string]*Command{}, stats: make([]cmdStat, commandCount)}
 	for _, g := range groups {
 		for _, c := range g {
 			if _, dup := t.cmds[c.Name]; dup {
@@ -169,4 +203,17 @@ func (t *table) sorted() []*Command {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// statsOf returns a command's counters in this table.
+func (t *table) statsOf(c *Command) *cmdStat { return &t.stats[c.id] }
+
+// each calls f for every command and subcommand.
+func (t *table) each(f func(*Command)) {
+	for _, c := range t.cmds {
+		f(c)
+		for _, s := range c.Subs {
+			f(s)
+		}
+	}
 }
