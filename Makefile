@@ -38,7 +38,7 @@ fuzz:
 	$(GO) test ./rdb -run '^$$' -fuzz '^FuzzParseDumpPayload$$' -fuzztime $(FUZZTIME)
 
 bench: build
-	bash bench/run.sh
+	bash bench/run.sh all
 
 run:
 	$(GO) run ./cmd/cobble-server

@@ -5,7 +5,7 @@
 #   bash bench/run.sh                # default workloads (everysec), writes bench/results/latest.md
 #   FSYNC=always bash bench/run.sh   # appendfsync always on both
 #   N=200000 TESTS=set,get PIPES="1 16" SIZES=64 bash bench/run.sh
-#   RESTART_KEYS="1000000 5000000" bash bench/run.sh restart
+#   RESTART_KEYS="1000000 5000000 20000000" bash bench/run.sh restart
 #   MEM_KEYS=2000000 MEM_VALUE=1000 MEM_CACHE=64mb MEM_ROW_CACHE=64mb bash bench/run.sh memory
 #   bash bench/run.sh all
 #
@@ -16,13 +16,14 @@ cd "$(dirname "$0")/.."
 
 MODE=${1:-throughput}
 N=${N:-200000}
+N_LARGE=${N_LARGE:-50000}   # requests per test with -d 4096 (400 KB LRANGE replies)
 CLIENTS=${CLIENTS:-50}
 KEYSPACE=${KEYSPACE:-1000000}
 FSYNC=${FSYNC:-everysec}
 TESTS=${TESTS:-set,get,incr,lpush,rpop,sadd,hset,spop,zadd,lrange_100,mset}
 PIPES=${PIPES:-"1 16"}
-SIZES=${SIZES:-"64"}
-RESTART_KEYS=${RESTART_KEYS:-"1000000"}
+SIZES=${SIZES:-"64 4096"}
+RESTART_KEYS=${RESTART_KEYS:-"1000000 5000000 20000000"}
 COBBLE_PORT=${COBBLE_PORT:-17001}
 REDIS_PORT=${REDIS_PORT:-17002}
 OUT=${OUT:-bench/results/latest.md}
@@ -70,8 +71,10 @@ stop() { # pid port
 
 # bench_one PORT TEST PIPE SIZE -> "rps p50 p99"
 bench_one() {
+  local n=$N
+  if [ "$4" -gt 1024 ]; then n=$N_LARGE; fi
   redis-cli -p "$1" flushall >/dev/null
-  redis-benchmark -p "$1" -t "$2" -n "$N" -c "$CLIENTS" -P "$3" -d "$4" -r "$KEYSPACE" --csv 2>/dev/null |
+  redis-benchmark -p "$1" -t "$2" -n "$n" -c "$CLIENTS" -P "$3" -d "$4" -r "$KEYSPACE" --csv 2>/dev/null |
     awk -F',' 'NR>1 { gsub(/"/,""); print $2, $5, $7; exit }'
 }
 
@@ -79,7 +82,7 @@ throughput() {
   start_cobble "$work/cobble"
   start_redis "$work/redis"
   {
-    echo "## redis-benchmark, appendfsync $FSYNC, -c $CLIENTS, -n $N, -r $KEYSPACE"
+    echo "## redis-benchmark, appendfsync $FSYNC, -c $CLIENTS, -n $N (-n $N_LARGE with -d above 1024), -r $KEYSPACE"
     echo
     echo "redis: $(redis-server --version | awk '{print $3}'), cobble: $("$work/cobble-server" --version), $(nproc) cores, $(date -u +%Y-%m-%d)"
     echo
@@ -120,8 +123,8 @@ restart() {
   {
     echo "## restart time (kill -9 after loading, then start until PING answers PONG), appendfsync $FSYNC"
     echo
-    echo "| keys | cobble restart ms | redis restart ms | speed-up | cobble disk | redis disk |"
-    echo "|---|---|---|---|---|---|"
+    echo "| keys | cobble restart ms | redis restart ms | speed-up | cobble disk | redis disk | cobble RSS | redis RSS |"
+    echo "|---|---|---|---|---|---|---|---|"
   } | tee -a "$OUT"
   for keys in $RESTART_KEYS; do
     rm -rf "$work/cobble" "$work/redis"
@@ -132,6 +135,8 @@ restart() {
     redis-cli -p "$REDIS_PORT" --pipe < "$work/keys.resp" >/dev/null
     rm -f "$work/keys.resp"
     sleep 1.5 # let everysec fsync both logs
+    c_rss=$(awk '/VmRSS/ {print int($2/1024)" MB"}' /proc/$cobble_pid/status)
+    r_rss=$(awk '/VmRSS/ {print int($2/1024)" MB"}' /proc/$redis_pid/status)
     kill -9 "$cobble_pid" "$redis_pid"; wait "$cobble_pid" "$redis_pid" 2>/dev/null || true
     t0=$(ms_now); start_cobble "$work/cobble"; t1=$(ms_now)
     c_ms=$((t1 - t0))
@@ -141,7 +146,7 @@ restart() {
     [ "$(redis-cli -p "$REDIS_PORT" dbsize)" = "$keys" ] || echo "redis lost keys" >&2
     c_disk=$(du -sh "$work/cobble" | cut -f1); r_disk=$(du -sh "$work/redis" | cut -f1)
     ratio=$(awk -v a="$c_ms" -v b="$r_ms" 'BEGIN { printf "%.1fx", b / (a > 0 ? a : 1) }')
-    echo "| $keys | $c_ms | $r_ms | $ratio | $c_disk | $r_disk |" | tee -a "$OUT"
+    echo "| $keys | $c_ms | $r_ms | $ratio | $c_disk | $r_disk | $c_rss | $r_rss |" | tee -a "$OUT"
     stop "$cobble_pid" "$COBBLE_PORT"
     stop "$redis_pid" "$REDIS_PORT"
   done
