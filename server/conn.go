@@ -183,8 +183,18 @@ func (c *Conn) serve() {
 			return
 		}
 		c.s.stats.netInput.Add(int64(argsLen(args)))
+		mark := len(c.reply.buf)
 		call, queuedWrite := c.dispatch(args)
 		if call == nil {
+			if len(pending) > 0 && len(c.reply.buf) > mark {
+				// dispatch answered at once (an error, QUEUED…): that
+				// answer goes after the replies of the writes read before.
+				answer := append([]byte(nil), c.reply.buf[mark:]...)
+				c.reply.buf = c.reply.buf[:mark]
+				c.s.exec.run(c, pending, false)
+				pending = nil
+				c.reply.buf = append(c.reply.buf, answer...)
+			}
 			continue
 		}
 		if queuedWrite {

@@ -82,6 +82,21 @@ func TestProtocol_InlineAndUnknown(t *testing.T) {
 	}
 }
 
+// Commands rejected before they run (unknown, wrong arity) answer in their
+// place in a pipeline, after the writes sent before them, never ahead.
+func TestProtocol_PipelineRejectsInOrder(t *testing.T) {
+	n := servertest.Start(t)
+	nc, r := rawConn(t, n.Addr)
+	fmt.Fprint(nc, "SET a 1\r\nFOO\r\nSET b 2\r\nINCR\r\nSET c 3 EX\r\nINCR a\r\nBAR x\r\nGET a\r\n")
+	for i, want := range []string{"+OK", "-ERR unknown command 'FOO', with args beginning with: ", "+OK",
+		"-ERR wrong number of arguments for 'incr' command", "-ERR syntax error", ":2",
+		"-ERR unknown command 'BAR', with args beginning with: 'x' ", "$1", "2"} {
+		if got := readLine(t, r); got != want {
+			t.Fatalf("reply %d: got %q, want %q", i, got, want)
+		}
+	}
+}
+
 func TestProtocol_HugePipeline(t *testing.T) {
 	n := servertest.Start(t)
 	nc, r := rawConn(t, n.Addr)
