@@ -47,44 +47,57 @@ func readString(t *testing.T, db *DB, dbi int, key string) (string, bool) {
 
 // TestRowCache_ReadersNeverGoBack races readers that fill the cache with
 // a writer that changes the key: once a value is committed, no reader that
-// starts afterwards sees an older one (a stale fill would).
+// starts afterwards sees an older one. A stale fill needs a rare
+// interleaving here; TestRowCache_StaleFillRejected forces it.
 func TestRowCache_ReadersNeverGoBack(t *testing.T) {
 	db := openCached(t, 1<<20)
 	var committed atomic.Int64
 	setCommit(t, db, 1, 0, "k", "0")
+	raceReaders(t, 3, func(int, int) error {
+		floor := committed.Load()
+		r := db.ReadTxn(false)
+		v, ok, err := r.GetString(0, []byte("k"))
+		r.Close()
+		if err != nil || !ok {
+			return fmt.Errorf("read: %v %v", ok, err)
+		}
+		if n, _ := strconv.ParseInt(string(v), 10, 64); n < floor {
+			return fmt.Errorf("read %d after %d was committed", n, floor)
+		}
+		return nil
+	}, func() {
+		for i := int64(1); i <= 3000; i++ {
+			setCommit(t, db, i+1, 0, "k", strconv.FormatInt(i, 10))
+			committed.Store(i)
+		}
+	})
+}
+
+// raceReaders runs read(reader, iteration) in n goroutines while write
+// runs, then stops them; the first error a reader returns fails the test.
+func raceReaders(t *testing.T, n int, read func(reader, iter int) error, write func()) {
+	t.Helper()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for range 3 {
+	errs := make(chan error, n)
+	for r := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
+			for i := 0; ; i++ {
 				select {
 				case <-stop:
 					return
 				default:
 				}
-				floor := committed.Load()
-				r := db.ReadTxn(false)
-				v, ok, err := r.GetString(0, []byte("k"))
-				r.Close()
-				if err != nil || !ok {
-					errs <- fmt.Errorf("read: %v %v", ok, err)
-					return
-				}
-				n, _ := strconv.ParseInt(string(v), 10, 64)
-				if n < floor {
-					errs <- fmt.Errorf("read %d after %d was committed", n, floor)
+				if err := read(r, i); err != nil {
+					errs <- err
 					return
 				}
 			}
 		}()
 	}
-	for i := int64(1); i <= 3000; i++ {
-		setCommit(t, db, i+1, 0, "k", strconv.FormatInt(i, 10))
-		committed.Store(i)
-	}
+	write()
 	close(stop)
 	wg.Wait()
 	select {
@@ -549,43 +562,21 @@ func TestRowCache_ConcurrentReaders(t *testing.T) {
 	for i, k := range keys {
 		c.set(k, val(i))
 	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for r := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := r; ; n++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				k := keys[n%len(keys)]
-				rec, hit, seq := c.get(k)
-				if !hit {
-					c.fill(k, val(n%len(keys)), seq)
-					continue
-				}
-				if want := val(n % len(keys)); string(rec) != string(want) {
-					errs <- fmt.Errorf("%s: %q, want %q", k, rec, want)
-					return
-				}
-			}
-		}()
-	}
-	for n := range 100000 {
-		i := n % len(keys)
-		c.set(keys[i], val(i)) // the same value: a reader may hold either copy
-	}
-	close(stop)
-	wg.Wait()
-	select {
-	case err := <-errs:
-		t.Fatal(err)
-	default:
-	}
+	raceReaders(t, 2, func(r, i int) error {
+		n := (r + i) % len(keys)
+		rec, hit, seq := c.get(keys[n])
+		if !hit {
+			c.fill(keys[n], val(n), seq)
+		} else if want := val(n); string(rec) != string(want) {
+			return fmt.Errorf("%s: %q, want %q", keys[n], rec, want)
+		}
+		return nil
+	}, func() {
+		for n := range 100000 {
+			i := n % len(keys)
+			c.set(keys[i], val(i)) // the same value: a reader may hold either copy
+		}
+	})
 }
 
 // TestRowCache_Model runs random sets, fills, clears and gets of a few

@@ -93,7 +93,7 @@ func (e *executor) runExec(c *Conn, calls []*Call) {
 // lookups hit it (see engine.DB.Prefetch).
 func (e *executor) prefetch(calls []*Call) {
 	for _, call := range calls {
-		if call.Cmd.Flags&FlagWrite == 0 || call.Cmd.Keys.First == 0 && call.Cmd.Keys.Find == nil {
+		if call.Cmd.Flags&FlagWrite == 0 {
 			continue
 		}
 		var pos [4]int

@@ -97,6 +97,23 @@ func TestProtocol_PipelineRejectsInOrder(t *testing.T) {
 	}
 }
 
+// Malformed input right after pipelined writes: the writes run and answer
+// first, then the protocol error closes the connection.
+func TestProtocol_ErrorAfterPipelinedWrites(t *testing.T) {
+	n := servertest.Start(t)
+	nc, r := rawConn(t, n.Addr)
+	fmt.Fprint(nc, "SET a 1\r\nSET b 2\r\n*1\r\n$abc\r\n")
+	for i, want := range []string{"+OK", "+OK", "-ERR Protocol error: invalid bulk length"} {
+		if got := readLine(t, r); got != want {
+			t.Fatalf("reply %d: got %q, want %q", i, got, want)
+		}
+	}
+	expectClosed(t, r)
+	if v, _ := n.Client.Get(ctx, "b").Result(); v != "2" {
+		t.Fatalf("b = %q", v)
+	}
+}
+
 func TestProtocol_HugePipeline(t *testing.T) {
 	n := servertest.Start(t)
 	nc, r := rawConn(t, n.Addr)

@@ -317,6 +317,17 @@ type reader struct {
 	flush func() error
 	lim   Limits
 	parse [][]byte // scratch for parseCommandInto
+	// ahead is what ready parsed at r.r, kept for next, so a pipelined
+	// command is parsed once; a move of the buffer drops it.
+	ahead parsed
+}
+
+// parsed is one result of parseCommandInto.
+type parsed struct {
+	args [][]byte
+	n    int
+	err  error
+	set  bool
 }
 
 func newReader(rd io.Reader, flush func() error) *reader {
@@ -327,17 +338,18 @@ func newReader(rd io.Reader, flush func() error) *reader {
 // arguments are a private copy the caller may keep.
 func (r *reader) next() ([][]byte, error) {
 	for {
-		args, n, err := parseCommandInto(r.parse, r.buf[r.r:r.w], &r.lim)
+		p := r.ahead
+		if !p.set {
+			p = r.parseAt()
+		}
+		r.ahead = parsed{}
+		args, n, err := p.args, p.n, p.err
 		if err == nil {
-			if cap(args) <= 1024 {
-				r.parse = args[:0]
-			}
-			src := r.buf[r.r : r.r+n]
 			r.r += n
 			if args == nil {
 				continue
 			}
-			return copyArgs(args, src), nil
+			return copyArgs(args), nil
 		}
 		if err != errIncomplete {
 			return nil, err
@@ -348,13 +360,26 @@ func (r *reader) next() ([][]byte, error) {
 	}
 }
 
-// ready reports whether a complete command is already buffered.
+// ready reports whether a complete command (or a protocol error) is
+// already buffered; next then returns it without parsing it again.
 func (r *reader) ready() bool {
-	args, _, err := parseCommandInto(r.parse, r.buf[r.r:r.w], &r.lim)
+	if !r.ahead.set {
+		p := r.parseAt()
+		if p.err == errIncomplete {
+			return false
+		}
+		r.ahead = p
+	}
+	return true
+}
+
+// parseAt parses the command at r.r into the reused scratch slice.
+func (r *reader) parseAt() parsed {
+	args, n, err := parseCommandInto(r.parse, r.buf[r.r:r.w], &r.lim)
 	if err == nil && cap(args) <= 1024 {
 		r.parse = args[:0]
 	}
-	return err != errIncomplete
+	return parsed{args, n, err, true}
 }
 
 func (r *reader) fill() error {
@@ -370,6 +395,7 @@ func (r *reader) fill() error {
 // connection goroutine uses it to notice a disconnect while the executor
 // may be writing the reply.
 func (r *reader) fillRaw() error {
+	r.ahead = parsed{}
 	if r.r > 0 {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
@@ -398,6 +424,7 @@ func (r *reader) fillRaw() error {
 // pin memory for the life of the connection.
 func (r *reader) shrink() {
 	if r.r == r.w && len(r.buf) > 64<<10 {
+		r.ahead = parsed{}
 		r.buf = make([]byte, 16<<10)
 		r.r, r.w = 0, 0
 	}
@@ -406,7 +433,7 @@ func (r *reader) shrink() {
 // queryBufLen is the buffered, unparsed input (CLIENT LIST qbuf).
 func (r *reader) queryBufLen() int { return r.w - r.r }
 
-func copyArgs(args [][]byte, src []byte) [][]byte {
+func copyArgs(args [][]byte) [][]byte {
 	total := 0
 	for _, a := range args {
 		total += len(a)
@@ -425,6 +452,5 @@ func copyArgs(args [][]byte, src []byte) [][]byte {
 		mem = append(mem, a...)
 		out[i] = mem[start:len(mem):len(mem)]
 	}
-	_ = src
 	return out
 }
