@@ -641,14 +641,20 @@ func benchKeys(n int) [][]byte {
 	return keys
 }
 
-// BenchmarkRowCache_GetHit reads cached 32-byte values of 100k keys.
-func BenchmarkRowCache_GetHit(b *testing.B) {
+// filledCache is a default-sized cache holding n keys of 32-byte values.
+func filledCache(n int) (*rowCache, [][]byte) {
 	c := newRowCache(256 << 20)
-	keys := benchKeys(100_000)
+	keys := benchKeys(n)
 	val := make([]byte, 32)
 	for _, k := range keys {
 		c.set(k, val)
 	}
+	return c, keys
+}
+
+// BenchmarkRowCache_GetHit reads cached 32-byte values of 100k keys.
+func BenchmarkRowCache_GetHit(b *testing.B) {
+	c, keys := filledCache(100_000)
 	// Read in random order: in insertion order, entries allocated one
 	// after the other would be read from consecutive memory.
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
@@ -677,13 +683,7 @@ func BenchmarkRowCache_Set(b *testing.B) {
 // BenchmarkRowCache_GC measures a full garbage collection with 1M cached
 // entries: the marking work the cache's layout costs.
 func BenchmarkRowCache_GC(b *testing.B) {
-	c := newRowCache(256 << 20)
-	keys := benchKeys(1_000_000)
-	val := make([]byte, 32)
-	for _, k := range keys {
-		c.set(k, val)
-	}
-	keys = nil
+	c, _ := filledCache(1_000_000)
 	if n := c.len(); n < 900_000 {
 		b.Fatalf("only %d entries cached", n)
 	}
